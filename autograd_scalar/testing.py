@@ -129,7 +129,8 @@ class Expression:
         values: list[Any] = [a if isinstance(a, Value) else Value(a) for a in args]
         for name, operands in self.steps:
             values.append(_STEPS[name][1](*(values[i] for i in operands)))
-        return values[-1] + values[-2] if len(values) > 1 else values[-1] * 1.0
+        out: Value = values[-1] + values[-2]
+        return out
 
     def evaluate(self, *args: float) -> float:
         """The output's value for plain numbers (builds no graph)."""
