@@ -5,7 +5,7 @@
 >>> loss = (a * b + a).tanh()
 >>> loss.backward()
 >>> round(a.grad, 6), round(b.grad, 6)
-(-0.070651, 0.070651)
+(-0.002682, 0.002682)
 """
 
 from .engine import (
