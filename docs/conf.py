@@ -82,13 +82,7 @@ NOTEBOOK_NEEDS: dict[str, tuple[str, ...]] = {
     "03-seed-network-2-2-2-2": ("autograd_scalar.nn", "autograd_scalar.viz"),
     "04-goodfellow-6-3-6-4": (),
     "05-mse-sigmoid-derivation": (),
-    "06-two-moons": (
-        "autograd_scalar.nn",
-        "autograd_scalar.datasets",
-        "autograd_scalar.losses",
-        "autograd_scalar.optim",
-        "autograd_scalar.train",
-    ),
+    "06-two-moons": ("autograd_scalar.nn", "autograd_scalar.datasets"),
     "07-vanishing-gradients": (),
     "08-forward-vs-reverse": ("autograd_scalar.functional",),
     "09-higher-order": ("autograd_scalar.functional",),
@@ -166,9 +160,7 @@ def _check_strict(app: Any, config: Any) -> None:
 _BARS = re.compile(r"(?<![`\\|])\|([^|`\s][^|`]*?)\|(?![`|])")
 
 
-def _escape_bars(
-    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
-) -> None:
+def _escape_bars(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
     lines[:] = [_BARS.sub(r"\\|\1\\|", line) for line in lines]
 
 
