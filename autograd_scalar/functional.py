@@ -19,10 +19,21 @@ another computation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Number, Value, _const, _recorded_locals, enable_grad
+from .engine import (
+    _MODE,
+    _RECORD,
+    Number,
+    Value,
+    _backward_anomaly,
+    _const,
+    _recorded_locals,
+    enable_grad,
+    is_anomaly_enabled,
+)
 from .errors import InvalidInputError
 
 __all__ = ["gradients", "grad", "hessian", "hvp", "value_and_grad"]
@@ -51,27 +62,33 @@ def gradients(
     boundary = {id(v) for v in inputs}
     order = _order(output, boundary)
     grads: dict[int, Any] = {id(output): _const(1.0, "grad") if create_graph else 1.0}
-    if create_graph:
-        with enable_grad():
-            for node in reversed(order):
-                upstream = grads.get(id(node))
-                if upstream is None:
-                    continue
-                for parent, local in zip((node._p0, node._p1), _recorded_locals(node)):
-                    if parent is None or local is None:
-                        continue
-                    term = upstream if type(local) is float and local == 1.0 else local * upstream
-                    known = grads.get(id(parent))
-                    grads[id(parent)] = term if known is None else known + term
-    else:
+    check = is_anomaly_enabled()
+    # Record the derivative graph, but check each gradient rather than each of
+    # its operations (as Value.backward does under detect_anomaly).
+    token = _MODE.set(_RECORD) if create_graph else None
+    try:
         for node in reversed(order):
             upstream = grads.get(id(node))
             if upstream is None:
                 continue
-            for parent, local in ((node._p0, node._d0), (node._p1, node._d1)):
+            if create_graph:
+                pairs = zip((node._p0, node._p1), _recorded_locals(node))
+            else:
+                pairs = zip((node._p0, node._p1), (node._d0, node._d1))
+            for parent, local in pairs:
                 if parent is None or local is None:
                     continue
-                grads[id(parent)] = grads.get(id(parent), 0.0) + local * upstream
+                term = upstream if type(local) is float and local == 1.0 else local * upstream
+                known = grads.get(id(parent))
+                total = term if known is None else known + term
+                grads[id(parent)] = total
+                if check:
+                    value = total.data if isinstance(total, Value) else total
+                    if not math.isfinite(value):
+                        raise _backward_anomaly(parent, value, node, local, upstream)
+    finally:
+        if token is not None:
+            _MODE.reset(token)
     return [grads.get(id(v), _zero(create_graph)) for v in inputs]
 
 
