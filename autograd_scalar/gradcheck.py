@@ -125,11 +125,12 @@ def _floats(inputs: Sequence[Any], op: str) -> list[float]:
 
 
 def _evaluate(f: Callable[..., Any]) -> Callable[..., float]:
-    """``f`` on floats, as a float (building no graph)."""
+    """``f`` at a point, as a float. The arguments are passed as Values (but
+    no graph is built), so ``f`` may use methods such as ``x.tanh()``."""
 
     def value(*args: float) -> float:
         with no_grad():
-            out = f(*args)
+            out = f(*(Value(a) for a in args))
         return out.data if isinstance(out, Value) else float(out)
 
     return value
