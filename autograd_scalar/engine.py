@@ -319,6 +319,23 @@ class Value:
         Repeated calls: leaves (inputs, parameters, constants) accumulate, as
         in PyTorch; every other node is reset, so it holds the gradient of this
         pass only. Use :meth:`zero_grad` or :func:`zero_grad` to reset leaves.
+
+        With ``create_graph=True`` every node reached holds a :class:`Value`
+        in ``grad`` (a leaf that already held a number holds that number plus
+        the new Value). Its ``data`` is the usual gradient; its graph leads back
+        to the inputs, so calling ``backward()`` on it gives second
+        derivatives. Reset the leaves first, or they add the two passes up:
+
+        >>> x = Value(2.0, label="x")
+        >>> (x ** 3).backward(create_graph=True)
+        >>> dx = x.grad          # 3x², a Value
+        >>> x.grad = 0.0
+        >>> dx.backward()
+        >>> dx.data, x.grad      # 3x² = 12, 6x = 12
+        (12.0, 12.0)
+
+        :func:`autograd_scalar.functional.grad` does this bookkeeping for you
+        and leaves ``grad`` attributes alone.
         """
         seed: Any = gradient if type(gradient) is Value else _as_float(gradient, "backward")
         if create_graph and type(seed) is not Value:
