@@ -278,7 +278,10 @@ def jvp(
 
     ``f`` takes one argument per primal and uses operators, methods or the
     functions of :mod:`autograd_scalar.functions`; it is run once on
-    :class:`Dual` numbers.
+    :class:`Dual` numbers. A :class:`~autograd_scalar.Value` it meets (say
+    ``exp(1.0)``, which is a Value) counts as a constant when it stands to the
+    right of a Dual; ``Value * Dual`` is rejected by the Value, so write
+    ``x * exp(1.0)`` or use plain numbers (``math.exp(1.0)``) for constants.
 
     >>> from autograd_scalar.functions import exp
     >>> jvp(lambda x: exp(2 * x), (0.0,), (1.0,))

@@ -165,3 +165,15 @@ def test_cost_table_prints_one_row_per_size() -> None:
     assert "forward mode (n)" in header
     assert set(rule) <= {"-", " "}
     assert [line.split()[0] for line in lines] == ["3", "30"]
+
+
+def test_free_functions_dispatch_on_the_argument() -> None:
+    from decimal import Decimal
+
+    assert isinstance(exp(Dual(0.0, 1.0)), Dual)
+    assert isinstance(exp(Value(0.0)), Value)
+    assert isinstance(exp(0.0), Value)  # a number: a constant Value, as before
+    with pytest.raises(InvalidInputError, match="exp: expected a real number"):
+        exp("1")
+    with pytest.raises(InvalidInputError, match="exp: expected a real number"):
+        exp(Decimal(1))  # has its own .exp(), but is not a type the engine computes with
