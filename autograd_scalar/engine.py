@@ -319,8 +319,29 @@ class Value:
         Repeated calls: leaves (inputs, parameters, constants) accumulate, as
         in PyTorch; every other node is reset, so it holds the gradient of this
         pass only. Use :meth:`zero_grad` or :func:`zero_grad` to reset leaves.
+
+        With ``create_graph=True`` every node reached holds a :class:`Value`
+        in ``grad`` (a leaf that already held a number holds that number plus
+        the new Value). Its ``data`` is the usual gradient; its graph leads back
+        to the inputs, so calling ``backward()`` on it gives second
+        derivatives. Reset the leaves first, or they add the two passes up:
+
+        >>> x = Value(2.0, label="x")
+        >>> (x ** 3).backward(create_graph=True)
+        >>> dx = x.grad          # 3x², a Value
+        >>> x.grad = 0.0
+        >>> dx.backward()
+        >>> dx.data, x.grad      # 3x² = 12, 6x = 12
+        (12.0, 12.0)
+
+        :func:`autograd_scalar.functional.grad` does this bookkeeping for you
+        and leaves ``grad`` attributes alone.
         """
         seed: Any = gradient if type(gradient) is Value else _as_float(gradient, "backward")
+        if create_graph and type(seed) is not Value:
+            # A Value seed makes every gradient a Value, even where all local
+            # derivatives are numbers (y = x + x would otherwise give x.grad = 2.0).
+            seed = _const(seed, "backward")
         if self._p0 is None:  # a leaf differentiated with respect to itself
             self.grad = self.grad + seed
             return
@@ -539,33 +560,53 @@ def _backpropagate_checked(order: list[Value]) -> None:
                 continue
             parent.grad += local * grad
             if not _isfinite(parent.grad):
-                raise NonFiniteError(
-                    "backward",
-                    parent.grad,
-                    f"the gradient of {_describe_node(parent)} became {parent.grad} through "
-                    f"node {_describe_node(node)} (op {node._op}, local derivative {local!r}, "
-                    f"upstream gradient {grad!r})",
-                    parent.label,
-                )
+                raise _backward_anomaly(parent, parent.grad, node, local, grad)
+
+
+def _backward_anomaly(
+    parent: Value, bad: float, node: Value, local: Any, grad: Any
+) -> NonFiniteError:
+    local = local.data if type(local) is Value else local
+    grad = grad.data if type(grad) is Value else grad
+    return NonFiniteError(
+        "backward",
+        bad,
+        f"the gradient of {_describe_node(parent)} became {bad} through "
+        f"node {_describe_node(node)} (op {node._op}, local derivative {local!r}, "
+        f"upstream gradient {grad!r})",
+        parent.label,
+    )
+
+
+def _recorded_locals(node: Value) -> tuple[Any, ...]:
+    """∂node/∂parent for each parent, as Values recorded in the graph."""
+    rule = RULES[node._op]
+    p0, p1 = node._p0, node._p1
+    try:
+        if rule.arity == 1:
+            return (rule.local(VALUE_MATH, p0, None, node),)
+        if rule.const_arg:
+            return (rule.local(VALUE_MATH, p0, p1.data, node), None)  # type: ignore[union-attr]
+        return tuple(rule.local(VALUE_MATH, p0, p1, node))
+    except ZeroDivisionError:  # unbounded derivative: inf, as the float path records
+        return (_const(_INF, node._op), None)
 
 
 def _backpropagate_recorded(order: list[Value]) -> None:
     """The chain rule as a graph: local derivatives are recomputed from the
     rules on Value operands, and every product and sum is itself recorded, so
-    the resulting gradients can be differentiated again."""
-    saved = _MODE.set(_MODE.get() | _RECORD)
+    the resulting gradients can be differentiated again.
+
+    Under :func:`detect_anomaly` the derivative graph's own operations are not
+    checked one by one (an inf local derivative would be reported as a "mul"
+    of constants); instead each gradient is checked as it is accumulated, and
+    reported as in the ordinary backward pass."""
+    check = _MODE.get() & _CHECK
+    saved = _MODE.set(_RECORD)
     try:
         for node in reversed(order):
             grad = node.grad
-            rule = RULES[node._op]
-            p0, p1 = node._p0, node._p1
-            if rule.arity == 1:
-                locals_: tuple[Any, ...] = (rule.local(VALUE_MATH, p0, None, node),)
-            elif rule.const_arg:
-                locals_ = (rule.local(VALUE_MATH, p0, p1.data, node), None)  # type: ignore[union-attr]
-            else:
-                locals_ = rule.local(VALUE_MATH, p0, p1, node)
-            for parent, local in zip((p0, p1), locals_):
+            for parent, local in zip((node._p0, node._p1), _recorded_locals(node)):
                 if parent is None or local is None:
                     continue
                 term = grad if type(local) is float and local == 1.0 else local * grad
@@ -574,6 +615,10 @@ def _backpropagate_recorded(order: list[Value]) -> None:
                     parent.grad = term
                 else:
                     parent.grad = current + term
+                if check:
+                    value = parent.grad.data if type(parent.grad) is Value else parent.grad
+                    if not _isfinite(value):
+                        raise _backward_anomaly(parent, value, node, local, grad)
     finally:
         _MODE.reset(saved)
 

@@ -1,63 +1,135 @@
-"""Elementary functions that accept a :class:`Value` or a plain number.
+"""Elementary functions that accept a :class:`Value`, a plain number, or any
+object with the matching method (a forward-mode :class:`~autograd_scalar.forward.Dual`).
 
 ``exp(x)`` reads like the math and works whichever ``x`` is: a Value gives a
 Value (recorded in the graph), a number gives a Value too (a constant leaf
-operated on), so ``tanh(w * x + b)`` works with any mix.
+operated on), so ``tanh(w * x + b)`` works with any mix. Any other object is
+asked for its own method (``x.exp()``), which is how the same function runs in
+forward mode on dual numbers:
+
+>>> from autograd_scalar.forward import Dual
+>>> exp(Dual(0.0, 1.0))
+Dual(primal=1.0, tangent=1.0)
 """
 
 from __future__ import annotations
 
 import builtins
+import numbers
+from typing import Any, Protocol, TypeVar, overload
 
 from .engine import Number, Value, _const
 
-__all__ = ["abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "sqrt", "tanh"]
+__all__ = ["Elementary", "abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "sqrt", "tanh"]
 
 
-def _value(x: Value | Number, op: str) -> Value:
-    return x if type(x) is Value else _const(x, op)
+class Elementary(Protocol):
+    """A number-like type that has its own elementary functions as methods."""
+
+    def exp(self) -> Any: ...
+    def log(self) -> Any: ...
+    def sqrt(self) -> Any: ...
+    def tanh(self) -> Any: ...
+    def sigmoid(self) -> Any: ...
+    def relu(self) -> Any: ...
+    def sin(self) -> Any: ...
+    def cos(self) -> Any: ...
+    def abs(self) -> Any: ...
 
 
-def exp(x: Value | Number) -> Value:
+E = TypeVar("E", bound=Elementary)
+
+
+def _lift(x: Any, op: str) -> Any:
+    """``x`` itself if it brings the method ``op``, else a constant Value.
+
+    Numbers always become constants (``Decimal`` has its own ``exp``, but is
+    not a type the engine computes with); anything else without the method
+    is rejected by ``_const`` with an error naming the operation."""
+    if type(x) is Value:
+        return x
+    if not isinstance(x, numbers.Number) and hasattr(x, op):
+        return x
+    return _const(x, op)
+
+
+@overload
+def exp(x: Number) -> Value: ...
+@overload
+def exp(x: E) -> E: ...
+def exp(x: Any) -> Any:
     """eˣ"""
-    return _value(x, "exp").exp()
+    return _lift(x, "exp").exp()
 
 
-def log(x: Value | Number) -> Value:
+@overload
+def log(x: Number) -> Value: ...
+@overload
+def log(x: E) -> E: ...
+def log(x: Any) -> Any:
     """ln x, for x > 0"""
-    return _value(x, "log").log()
+    return _lift(x, "log").log()
 
 
-def sqrt(x: Value | Number) -> Value:
+@overload
+def sqrt(x: Number) -> Value: ...
+@overload
+def sqrt(x: E) -> E: ...
+def sqrt(x: Any) -> Any:
     """√x, for x ≥ 0"""
-    return _value(x, "sqrt").sqrt()
+    return _lift(x, "sqrt").sqrt()
 
 
-def tanh(x: Value | Number) -> Value:
+@overload
+def tanh(x: Number) -> Value: ...
+@overload
+def tanh(x: E) -> E: ...
+def tanh(x: Any) -> Any:
     """tanh x"""
-    return _value(x, "tanh").tanh()
+    return _lift(x, "tanh").tanh()
 
 
-def sigmoid(x: Value | Number) -> Value:
+@overload
+def sigmoid(x: Number) -> Value: ...
+@overload
+def sigmoid(x: E) -> E: ...
+def sigmoid(x: Any) -> Any:
     """σ(x) = 1 / (1 + e⁻ˣ)"""
-    return _value(x, "sigmoid").sigmoid()
+    return _lift(x, "sigmoid").sigmoid()
 
 
-def relu(x: Value | Number) -> Value:
+@overload
+def relu(x: Number) -> Value: ...
+@overload
+def relu(x: E) -> E: ...
+def relu(x: Any) -> Any:
     """max(x, 0)"""
-    return _value(x, "relu").relu()
+    return _lift(x, "relu").relu()
 
 
-def sin(x: Value | Number) -> Value:
+@overload
+def sin(x: Number) -> Value: ...
+@overload
+def sin(x: E) -> E: ...
+def sin(x: Any) -> Any:
     """sin x"""
-    return _value(x, "sin").sin()
+    return _lift(x, "sin").sin()
 
 
-def cos(x: Value | Number) -> Value:
+@overload
+def cos(x: Number) -> Value: ...
+@overload
+def cos(x: E) -> E: ...
+def cos(x: Any) -> Any:
     """cos x"""
-    return _value(x, "cos").cos()
+    return _lift(x, "cos").cos()
 
 
-def abs(x: Value | Number) -> Value:  # noqa: A001 - mirrors the math name on purpose
+@overload
+def abs(x: Number) -> Value: ...  # noqa: A001 - mirrors the math name on purpose
+@overload
+def abs(x: E) -> E: ...
+def abs(x: Any) -> Any:
     """|x|"""
-    return builtins.abs(_value(x, "abs"))
+    x = _lift(x, "abs")
+    return builtins.abs(x) if type(x) is Value else x.abs()
