@@ -24,8 +24,8 @@ bytes.
 >>> "not computed yet" in draw_graph(y).source
 True
 >>> y.backward()
->>> print(draw_graph(y, params=[w]).source.count("->"))
-4
+>>> print(draw_graph(y, params=[w]).source.count("->"))  # 2 operands, 2 ops, 1 between
+5
 """
 
 from __future__ import annotations

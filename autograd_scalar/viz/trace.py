@@ -164,9 +164,9 @@ def trace_backward(root: Value, seed: float = 1.0) -> Trace:
 
     >>> from autograd_scalar.engine import Value
     >>> a = Value(2.0, label="a")
-    >>> t = trace_backward(a * a + a)
+    >>> t = trace_backward(a * a + a)  # the engine reaches "+ a" before "a * a"
     >>> t.grad(a), [term.value for term in t.terms[id(a)]]
-    (5.0, [2.0, 2.0, 1.0])
+    (5.0, [1.0, 2.0, 2.0])
     """
     processed = list(reversed(engine_order(root))) if not root.is_leaf else []
     remaining: dict[int, int] = {}
