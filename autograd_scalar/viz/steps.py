@@ -24,7 +24,7 @@ network access) or a folder of numbered SVG files.
 >>> # the sum (output first) adds a's direct path, then its path through c
 >>> [frame.equation for frame in steps.frames]  # doctest: +NORMALIZE_WHITESPACE
 ['∂L/∂L = 1.0 (seed)', '∂L/∂c = 1.0·(1.0) = 1.0',
- '∂L/∂b = 1.0·(2.0) = 2.0', '∂L/∂a = 1.0·(-3.0) + 1.0·(1.0) = -2.0']
+ '∂L/∂a = 1.0·(1.0) + 1.0·(-3.0) = -2.0', '∂L/∂b = 1.0·(2.0) = 2.0']
 """
 
 from __future__ import annotations
