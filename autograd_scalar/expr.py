@@ -42,7 +42,7 @@ __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ExpressionError", "evaluate"
 #: The longest expression accepted, in characters.
 MAX_LENGTH = 1000
 #: The deepest nesting accepted (of parentheses, and of operations in the syntax tree).
-MAX_DEPTH = 64
+MAX_DEPTH = 100
 #: The functions an expression may call.
 FUNCTIONS: dict[str, Callable[[Any], Value]] = {
     name: getattr(functions, name)
@@ -208,7 +208,9 @@ def _eval(text: str, node: ast.AST, env: dict[str, Value]) -> Value | float:
             except OverflowError:
                 number = math.inf
             if not math.isfinite(number):
-                raise _error(text, node, f"the number {text[slice(*_span(node))]} is not finite")
+                literal = text[slice(*_span(node))]
+                literal = literal if len(literal) <= 24 else literal[:20] + "..."
+                raise _error(text, node, f"the number {literal} is too large for a float")
             return number
         if isinstance(node, ast.Name):
             return env[node.id]
@@ -231,9 +233,13 @@ def _eval(text: str, node: ast.AST, env: dict[str, Value]) -> Value | float:
         raise _error(text, node, str(exc) or type(exc).__name__) from None
 
 
+def _paren(x: float) -> str:
+    return f"({x!r})" if x < 0 else repr(x)
+
+
 def _numbers(text: str, node: ast.BinOp, name: str, left: float, right: float) -> float:
     """An operation on two plain numbers (no Value involved), checked."""
-    shown = f"{left!r} {_SYMBOL[type(node.op)]} {right!r}"
+    shown = f"{_paren(left)} {_SYMBOL[type(node.op)]} {_paren(right)}"
     try:
         out: float = RULES[name].forward(left, right)  # pow: math.pow, never a complex number
     except ZeroDivisionError:
