@@ -63,28 +63,30 @@ def graph_nodes(root: Value, max_nodes: int | None = DEFAULT_MAX_NODES) -> list[
     Deterministic: a depth-first walk visiting the first operand before the
     second. Raises :class:`GraphTooLargeError` above ``max_nodes`` nodes.
     """
-    seen: set[int] = {id(root)}
+    expanded: set[int] = set()
     order: list[Value] = []
     stack: list[tuple[Value, bool]] = [(root, False)]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node, parents_done = stack.pop()
+        if parents_done:
             order.append(node)
             continue
+        if id(node) in expanded:  # pushed twice, reached by two paths
+            continue
+        expanded.add(id(node))
+        if max_nodes is not None and len(expanded) > max_nodes:
+            raise GraphTooLargeError(
+                "draw",
+                len(expanded),
+                f"the graph has more than {max_nodes} nodes, too many to read as a "
+                "scalar diagram; draw a network with draw_network(mlp, x) (one node "
+                "per neuron) or pass a larger max_nodes=",
+                root.label,
+            )
         stack.append((node, True))
-        for parent in reversed(node.parents):  # reversed: the first operand is visited first
-            if id(parent) not in seen:
-                seen.add(id(parent))
+        for parent in reversed(node.parents):  # reversed: the first operand comes first
+            if id(parent) not in expanded:
                 stack.append((parent, False))
-                if max_nodes is not None and len(seen) > max_nodes:
-                    raise GraphTooLargeError(
-                        "draw",
-                        len(seen),
-                        f"the graph has more than {max_nodes} nodes, too many to read as a "
-                        "scalar diagram; draw a network with draw_network(mlp, x) (one node "
-                        "per neuron) or pass a larger max_nodes=",
-                        root.label,
-                    )
     return order
 
 
