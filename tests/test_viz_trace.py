@@ -4,7 +4,7 @@ from hypothesis import given, settings
 
 from autograd_scalar.engine import Value, _topological_order
 from autograd_scalar.testing import expressions
-from autograd_scalar.viz.trace import fmt, graph_nodes, engine_order, trace_backward
+from autograd_scalar.viz.trace import engine_order, fmt, graph_nodes, trace_backward
 
 
 @settings(max_examples=60)
