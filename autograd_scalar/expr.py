@@ -129,8 +129,9 @@ def parse(text: str, variables: Mapping[str, object] | tuple[str, ...] = ()) -> 
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        start = (exc.offset or 1) - 1
-        end = (exc.end_offset or exc.offset or 1) - 1 if exc.end_lineno in (None, 1) else len(text)
+        # Offsets are 1-based; 0 or None means "at the end of the text".
+        start = exc.offset - 1 if exc.offset and exc.offset > 0 else len(text)
+        end = exc.end_offset - 1 if exc.end_offset and exc.end_offset - 1 > start else start + 1
         raise ExpressionError(text, f"invalid syntax: {exc.msg}", start, end) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(text, "the expression is too deeply nested", 0, len(text)) from None
