@@ -60,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--steps-svg", metavar="FOLDER", help="write the step-through as numbered SVG files"
     )
     parser.add_argument(
+        "--params",
+        metavar="NAMES",
+        default="",
+        help="comma-separated variables to draw as parameters (e.g. w,b); the rest are inputs",
+    )
+    parser.add_argument(
         "--max-nodes", type=int, default=None, help="draw graphs up to this many nodes"
     )
 
@@ -95,6 +101,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     try:
         values = _variables(args.variables)
         inputs = {name: Value(v, label=name) for name, v in values.items()}
+        params = [name.strip() for name in args.params.split(",") if name.strip()]
+        unknown = [name for name in params if name not in inputs]
+        if unknown:
+            raise ValueError(f"--params names undeclared variables: {', '.join(unknown)}")
         out = evaluate(args.expression, inputs)
     except (ExpressionError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -111,15 +121,16 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     if args.output or args.steps or args.steps_svg:
         from .viz.graph import draw_graph
         from .viz.steps import step_through
-        from .viz.trace import DEFAULT_MAX_NODES
+        from .viz.trace import DEFAULT_MAX_NODES, GraphTooLargeError
 
         limit = args.max_nodes if args.max_nodes is not None else DEFAULT_MAX_NODES
         try:
             if args.output:
-                draw_graph(out, view=args.view, max_nodes=limit).save(args.output)
+                chosen = [inputs[name] for name in params]
+                draw_graph(out, view=args.view, params=chosen, max_nodes=limit).save(args.output)
                 print(f"wrote {args.output}", file=out_stream)
             if args.steps or args.steps_svg:
-                steps = step_through(out, max_nodes=limit)
+                steps = step_through(out, params=[inputs[n] for n in params], max_nodes=limit)
                 if args.steps:
                     steps.save_html(args.steps)
                     print(f"wrote {args.steps} ({len(steps)} steps)", file=out_stream)
@@ -127,6 +138,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
                     steps.save_svgs(args.steps_svg)
                     print(f"wrote {len(steps)} SVG files in {args.steps_svg}", file=out_stream)
         except (AutogradError, ValueError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            hint = " (here: --max-nodes)" if isinstance(exc, GraphTooLargeError) else ""
+            print(f"error: {exc}{hint}", file=sys.stderr)
             return 1
     return 0

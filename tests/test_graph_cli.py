@@ -66,6 +66,22 @@ def test_writes_the_diagram_and_the_step_through(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_params_are_coloured_as_parameters(tmp_path):
+    from autograd_scalar.viz.graph import KIND_STYLES
+
+    dot = tmp_path / "g.dot"
+    assert _run("w*x + b", "x=2", "w=-3", "b=1", "--params", "w,b", "-o", str(dot)) == 0
+    parameter = KIND_STYLES["parameter"][1]["fillcolor"]
+    lines = [
+        line.strip()
+        for line in dot.read_text().splitlines()
+        if parameter in line and not line.strip().startswith("legend_")
+    ]
+    names = sorted(line.split('label="')[1].split("\\n")[0] for line in lines)
+    assert names == ["b", "w"]
+    assert _run("w*x", "x=2", "w=1", "--params", "v") == 2
+
+
 def test_backward_view_and_png(tmp_path):
     png = tmp_path / "g.png"
     assert _run("sigmoid(x)", "x=0", "-o", str(png), "--view", "backward") == 0
