@@ -75,7 +75,11 @@ def test_neurons_show_z_a_and_edges_show_weights_before_backward():
     assert "not computed yet" in source
     assert "∂L/∂" not in source
     assert source.count("w = -2.0") == 1
-    assert len(re.findall(r" -> ", source)) == 2 * 2 + 2
+    weights = [
+        e for e in re.findall(r"^\t(\w+) -> (\w+)(.*)$", source, re.M) if "invis" not in e[2]
+    ]
+    assert len(weights) == 2 * 2 + 2
+    assert all("w = " in attrs for _, _, attrs in weights)
 
 
 def test_after_backward_neurons_show_dl_dz_and_edges_dl_dw():
@@ -121,3 +125,20 @@ def test_not_a_network_is_a_clear_error():
 def test_input_of_the_wrong_length_is_a_clear_error():
     with pytest.raises(InvalidInputError, match="x has 3 values"):
         draw_network(_mlp(), [1.0, 2.0, 3.0])
+
+
+def test_a_wide_network_stays_a_small_readable_diagram():
+    # 2-16-16-1: 337 parameters, a scalar graph of over a thousand nodes per example.
+    def layer(nin, nout, activation):
+        neurons = [
+            NS(w=[Value(0.1 * (j - k)) for k in range(nin)], b=Value(0.0), activation=activation)
+            for j in range(nout)
+        ]
+        return NS(neurons=neurons)
+
+    mlp = NS(layers=[layer(2, 16, "tanh"), layer(16, 16, "tanh"), layer(16, 1, "linear")])
+    diagram = draw_network(mlp, X)
+    assert diagram.source.count('label="neuron ') == 33
+    assert "w = " not in diagram.source  # 320 weights: labels would hide each other
+    assert "w = " in draw_network(mlp, X, edge_labels=True).source
+    assert diagram.svg().rstrip().endswith("</svg>")

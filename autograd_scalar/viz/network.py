@@ -28,7 +28,10 @@ from .diagram import Diagram
 from .graph import KIND_STYLES, _graph, _label, gradients_computed
 from .trace import fmt
 
-__all__ = ["draw_network", "neuron_values"]
+__all__ = ["MAX_LABELLED_EDGES", "draw_network", "neuron_values"]
+
+#: Above this many weights, edges are drawn without labels unless asked for.
+MAX_LABELLED_EDGES = 24
 
 _ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 _NEURON = {"fillcolor": "#ffffff", "color": "#374151", "shape": "box", "style": "filled,rounded"}
@@ -97,7 +100,7 @@ def draw_network(
     loss: Value | None = None,
     *,
     show_grads: bool | None = None,
-    edge_labels: bool = True,
+    edge_labels: bool | None = None,
 ) -> Diagram:
     """Draw ``mlp`` one node per neuron.
 
@@ -107,7 +110,9 @@ def draw_network(
         loss: the loss Value; if given, it is drawn after the output layer.
         show_grads: show ∂L/∂z and ∂L/∂w; by default when any parameter has
             a non-zero gradient (a ``backward()`` has run).
-        edge_labels: label edges with weights (turn off for wide layers).
+        edge_labels: label edges with their weights; by default only when the
+            network has at most :data:`MAX_LABELLED_EDGES` weights (beyond that
+            the labels overlap and hide each other).
 
     >>> from types import SimpleNamespace as NS
     >>> from autograd_scalar.engine import Value
@@ -116,42 +121,58 @@ def draw_network(
     True
     """
     layers = _layers(mlp)
+    if edge_labels is None:
+        edge_labels = sum(len(n.w) for neurons in layers for n in neurons) <= MAX_LABELLED_EDGES
     values = neuron_values(mlp, x) if x is not None else None
     grads = _params_have_grads(layers) if show_grads is None else show_grads
     caption = "network: one node per neuron"
     if not grads:
         caption += " (gradients not computed yet: call backward())"
     g = _graph("network", caption)
-    g.attr(ranksep="1.2")
-    with g.subgraph(name="cluster_input") as inputs:
-        inputs.attr(label="input", color="#d1d5db")
-        for k in range(len(layers[0][0].w)):
-            lines = [f"x{k + 1}"] + ([f"= {fmt(x[k])}"] if x is not None else [])
-            inputs.node(f"x{k}", _label(*lines), shape="circle", **_fill("input"))
-    previous = [f"x{k}" for k in range(len(layers[0][0].w))]
+    g.attr(ranksep="1.6", newrank="true")
+    width = len(layers[0][0].w)
+    columns: list[tuple[str, list[tuple[str, str, dict[str, str]]]]] = []
+    inputs = []
+    for k in range(width):
+        lines = [f"x{k + 1}"] + ([f"= {fmt(x[k])}"] if x is not None else [])
+        inputs.append((f"x{k}", _label(*lines), {"shape": "circle", **_fill("input")}))
+    columns.append(("input", inputs))
     for li, neurons in enumerate(layers):
-        current = []
-        kinds = sorted({n.activation for n in neurons})
-        with g.subgraph(name=f"cluster_layer{li}") as layer:
-            layer.attr(label=f"layer {li + 1} ({', '.join(kinds)})", color="#d1d5db")
-            for j, neuron in enumerate(neurons):
-                node_id = f"l{li}n{j}"
-                current.append(node_id)
-                lines = [f"neuron {li + 1}.{j + 1}", f"b = {fmt(neuron.b.data)}"]
-                if values is not None:
-                    z, a = values[li][j]
-                    f = "a = z" if neuron.activation == "linear" else f"a = {neuron.activation}(z)"
-                    lines += [f"z = {fmt(z)}", f"{f} = {fmt(a)}"]
-                if grads:
-                    lines.append(f"∂L/∂z = {fmt(neuron.b.grad)}")
-                style = _NEURON if li < len(layers) - 1 else {**_NEURON, **_fill("output")}
-                layer.node(node_id, _label(*lines), **style)
+        column = []
+        for j, neuron in enumerate(neurons):
+            lines = [f"neuron {li + 1}.{j + 1}", f"b = {fmt(neuron.b.data)}"]
+            if values is not None:
+                z, a = values[li][j]
+                f = "a = z" if neuron.activation == "linear" else f"a = {neuron.activation}(z)"
+                lines += [f"z = {fmt(z)}", f"{f} = {fmt(a)}"]
+            if grads:
+                lines.append(f"∂L/∂z = {fmt(neuron.b.grad)}")
+            style = _NEURON if li < len(layers) - 1 else {**_NEURON, **_fill("output")}
+            column.append((f"l{li}n{j}", _label(*lines), style))
+        kinds = ", ".join(sorted({n.activation for n in neurons}))
+        columns.append((f"layer {li + 1} ({kinds})", column))
+    for c, (title, column) in enumerate(columns):
+        # One rank per layer, headed by its title; invisible edges keep the
+        # neurons in index order from top to bottom.
+        with g.subgraph(name=f"layer{c}") as rank:
+            rank.attr(rank="same")
+            rank.node(f"title{c}", _label(title), shape="plaintext", style="", fontsize="12")
+            for node_id, label, style in column:
+                rank.node(node_id, label, **style)
+            ids = [f"title{c}"] + [node_id for node_id, _, _ in column]
+            for tail, head in zip(ids, ids[1:]):
+                rank.edge(tail, head, style="invis")
+    for c in range(len(columns) - 1):
+        g.edge(f"title{c}", f"title{c + 1}", style="invis")
+    previous = [node_id for node_id, _, _ in columns[0][1]]
+    for li, neurons in enumerate(layers):
+        current = [node_id for node_id, _, _ in columns[li + 1][1]]
         for j, neuron in enumerate(neurons):
             for k, w in enumerate(neuron.w):
                 attrs: dict[str, str] = {}
                 if edge_labels:
                     text = [f"w = {fmt(w.data)}"] + ([f"∂L/∂w = {fmt(w.grad)}"] if grads else [])
-                    attrs["label"] = _label(*text)
+                    attrs["xlabel"] = _label(*text)  # placed after layout: no detours
                 g.edge(previous[k], current[j], **attrs)
         previous = current
     if loss is not None:
