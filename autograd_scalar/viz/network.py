@@ -172,7 +172,7 @@ def draw_network(
                 attrs: dict[str, str] = {}
                 if edge_labels:
                     text = [f"w = {fmt(w.data)}"] + ([f"∂L/∂w = {fmt(w.grad)}"] if grads else [])
-                    attrs["xlabel"] = _label(*text)  # placed after layout: no detours
+                    attrs["label"] = _label(*text)
                 g.edge(previous[k], current[j], **attrs)
         previous = current
     if loss is not None:
