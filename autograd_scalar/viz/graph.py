@@ -175,9 +175,11 @@ def draw_graph(
             reverse network of gradients).
         params: Values to colour as parameters (the rest of the leaves are
             inputs or constants).
-        max_nodes: refuse graphs with more nodes
-            (:class:`~autograd_scalar.viz.trace.GraphTooLargeError`); ``None``
-            for no limit.
+        max_nodes: refuse graphs with more nodes (default 500,
+            :data:`~autograd_scalar.viz.trace.DEFAULT_MAX_NODES`) with a
+            :class:`~autograd_scalar.viz.trace.GraphTooLargeError` that points
+            to :func:`~autograd_scalar.viz.network.draw_network`; ``None`` for
+            no limit.
         show_grads: whether gradients are shown; by default, when
             ``backward()`` has run (the output's gradient is not 0).
     """
