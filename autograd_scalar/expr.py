@@ -1,0 +1,266 @@
+"""Safe arithmetic expressions: text such as ``"tanh(w*x + b)"`` to a graph of Values.
+
+The text is parsed with :mod:`ast` and only a whitelist is accepted: numbers,
+the declared variables, ``+ - * / **``, unary ``-`` and ``+``, parentheses and
+calls of the library's functions (``exp log sqrt tanh sigmoid relu sin cos
+abs``) with one argument. Nothing is passed to ``eval``; names, attribute
+access, subscripts, keywords and calls to anything else are refused, and so
+are texts longer than :data:`MAX_LENGTH` characters or nested deeper than
+:data:`MAX_DEPTH`. Numbers combined only with numbers are computed on floats;
+the rest builds Values (under ``detect_anomaly()``, so an overflow or a NaN is an
+error, never a silent ``inf``). Every problem raises :class:`ExpressionError`,
+whose message shows the expression with a caret under the offending part.
+
+>>> from autograd_scalar.engine import Value
+>>> x = Value(2.0, label="x")
+>>> y = evaluate("x**2 + 3*x", {"x": x})
+>>> y.data
+10.0
+>>> evaluate("__import__('os')", {"x": x})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+autograd_scalar.expr.ExpressionError: expression: calls to '__import__' are not allowed; ...
+  __import__('os')
+  ^^^^^^^^^^
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import functions
+from .engine import Value, detect_anomaly
+from .errors import AutogradError
+from .rules import RULES
+
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ExpressionError", "evaluate", "parse"]
+
+#: The longest expression accepted, in characters.
+MAX_LENGTH = 1000
+#: The deepest nesting accepted (of parentheses, and of operations in the syntax tree).
+MAX_DEPTH = 100
+#: The functions an expression may call.
+FUNCTIONS: dict[str, Callable[[Any], Value]] = {
+    name: getattr(functions, name)
+    for name in ("abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "sqrt", "tanh")
+}
+
+_BINARY: dict[type[ast.operator], str] = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+}
+_SYMBOL: dict[type[ast.AST], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
+    ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.Invert: "~",
+    ast.Not: "not",
+}  # fmt: skip
+
+
+class ExpressionError(AutogradError, ValueError):
+    """An expression that cannot be parsed, is not allowed, or fails to evaluate.
+
+    Attributes:
+        expression: the text.
+        start, end: the offending part, as character offsets into it.
+    """
+
+    def __init__(self, expression: str, message: str, start: int, end: int) -> None:
+        self.expression = expression
+        start = max(0, min(start, len(expression)))
+        end = max(start + 1, min(end, len(expression)))
+        self.start, self.end = start, end
+        left = max(0, start - 40) if len(expression) > 120 else 0  # a window around it
+        right = min(len(expression), left + 120)
+        caret = " " * (start - left) + "^" * max(1, min(end, right) - start)
+        shown = expression[left:right]
+        super().__init__("expression", expression[start:end], f"{message}\n  {shown}\n  {caret}")
+
+
+def _span(node: ast.AST) -> tuple[int, int]:
+    start = getattr(node, "col_offset", 0)
+    end = getattr(node, "end_col_offset", None)
+    return start, end if end is not None else start + 1
+
+
+def _error(text: str, node: ast.AST, message: str) -> ExpressionError:
+    return ExpressionError(text, message, *_span(node))
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise ExpressionError(
+            repr(text), f"an expression must be a str, got {type(text).__name__}", 0, 0
+        )
+    if not text.strip():
+        raise ExpressionError(text, "the expression is empty", 0, len(text))
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            text, f"the expression is longer than {MAX_LENGTH} characters", MAX_LENGTH, len(text)
+        )
+    for i, char in enumerate(text):
+        if not char.isprintable():
+            raise ExpressionError(text, f"unexpected character {char!r}", i, i + 1)
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ExpressionError(text, f"nested deeper than {MAX_DEPTH} levels", i, i + 1)
+        elif char in ")]}":
+            depth -= 1
+    return text
+
+
+def parse(text: str, variables: Mapping[str, object] | tuple[str, ...] = ()) -> ast.Expression:
+    """Parse ``text`` and check it against the whitelist; return its syntax tree.
+
+    ``variables``: the names it may use.
+    """
+    _check_text(text)
+    names = set(variables)
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        # Offsets are 1-based; 0 or None means "at the end of the text".
+        start = exc.offset - 1 if exc.offset and exc.offset > 0 else len(text)
+        end = exc.end_offset - 1 if exc.end_offset and exc.end_offset - 1 > start else start + 1
+        raise ExpressionError(text, f"invalid syntax: {exc.msg}", start, end) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(text, "the expression is too deeply nested", 0, len(text)) from None
+    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _error(text, node, f"nested deeper than {MAX_DEPTH} operations")
+        children = _allowed_children(text, node, names)
+        stack.extend((child, depth + 1) for child in children)
+    return tree
+
+
+def _allowed_children(text: str, node: ast.AST, names: set[str]) -> list[ast.AST]:
+    """The sub-expressions of an allowed node; raises for anything else."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise _error(text, node, f"only numbers are allowed, not {node.value!r}")
+        return []
+    if isinstance(node, ast.Name):
+        if node.id in names:
+            return []
+        if node.id in FUNCTIONS:
+            raise _error(text, node, f"{node.id} is a function: call it, as in {node.id}(x)")
+        declared = ", ".join(sorted(names)) or "none"
+        raise _error(text, node, f"unknown name {node.id!r} (declared variables: {declared})")
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            symbol = _SYMBOL.get(type(node.op), type(node.op).__name__)
+            raise _error(text, node, f"the operator {symbol} is not allowed; use + - * / **")
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            symbol = _SYMBOL.get(type(node.op), type(node.op).__name__)
+            raise _error(text, node, f"the operator {symbol} is not allowed")
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        func = node.func
+        allowed = ", ".join(sorted(FUNCTIONS))
+        if isinstance(func, ast.Attribute):
+            raise _error(text, func, "attribute access is not allowed")
+        if not isinstance(func, ast.Name) or func.id not in FUNCTIONS:
+            shown = func.id if isinstance(func, ast.Name) else text[slice(*_span(func))]
+            raise _error(text, func, f"calls to {shown!r} are not allowed; functions: {allowed}")
+        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise _error(text, node, f"{func.id}() takes exactly one argument")
+        return [node.args[0]]
+    if isinstance(node, ast.Attribute):
+        raise _error(text, node, "attribute access is not allowed")
+    kind = type(node).__name__
+    raise _error(text, node, f"{kind} is not allowed in an expression")
+
+
+def evaluate(text: str, variables: Mapping[str, Value | float]) -> Value:
+    """Parse ``text`` and build its graph from ``variables`` (Values, or numbers
+    that become leaves labelled with their names)."""
+    for name in variables:
+        if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
+            raise ExpressionError(name, f"{name!r} cannot be a variable name", 0, len(name))
+    tree = parse(text, tuple(variables))
+    env = {
+        name: v if isinstance(v, Value) else Value(v, label=name) for name, v in variables.items()
+    }
+    with detect_anomaly():
+        result = _eval(text, tree.body, env)
+    return result if isinstance(result, Value) else Value(result)
+
+
+def _eval(text: str, node: ast.AST, env: dict[str, Value]) -> Value | float:
+    # Recursion is bounded: parse() refused anything deeper than MAX_DEPTH.
+    try:
+        if isinstance(node, ast.Constant):
+            try:
+                number = float(node.value)  # type: ignore[arg-type]  # parse() allows numbers only
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
+                literal = text[slice(*_span(node))]
+                literal = literal if len(literal) <= 24 else literal[:20] + "..."
+                raise _error(text, node, f"the number {literal} is too large for a float")
+            return number
+        if isinstance(node, ast.Name):
+            return env[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = _eval(text, node.operand, env)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # guaranteed by parse()
+            return FUNCTIONS[node.func.id](_eval(text, node.args[0], env))
+        assert isinstance(node, ast.BinOp)
+        left = _eval(text, node.left, env)
+        right = _eval(text, node.right, env)
+        name = _BINARY[type(node.op)]
+        if isinstance(left, float) and isinstance(right, float):
+            return _numbers(text, node, name, left, right)
+        return _apply(name, left, right)
+    except ExpressionError:
+        raise
+    except (AutogradError, ArithmeticError, ValueError) as exc:
+        raise _error(text, node, str(exc) or type(exc).__name__) from None
+
+
+def _paren(x: float) -> str:
+    return f"({x!r})" if x < 0 else repr(x)
+
+
+def _numbers(text: str, node: ast.BinOp, name: str, left: float, right: float) -> float:
+    """An operation on two plain numbers (no Value involved), checked."""
+    shown = f"{_paren(left)} {_SYMBOL[type(node.op)]} {_paren(right)}"
+    try:
+        out: float = RULES[name].forward(left, right)  # pow: math.pow, never a complex number
+    except ZeroDivisionError:
+        raise _error(text, node, f"division by zero in {shown}") from None
+    except ValueError:
+        raise _error(text, node, f"{shown} is undefined (not a real number)") from None
+    except OverflowError:
+        out = math.inf
+    if not math.isfinite(out):
+        raise _error(text, node, f"{shown} overflows a float")
+    return out
+
+
+def _apply(name: str, left: Value | float, right: Value | float) -> Value:
+    if name == "add":
+        return left + right  # type: ignore[return-value]
+    if name == "sub":
+        return left - right  # type: ignore[return-value]
+    if name == "mul":
+        return left * right  # type: ignore[return-value]
+    if name == "div":
+        return left / right  # type: ignore[return-value]
+    return left**right
