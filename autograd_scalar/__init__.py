@@ -8,6 +8,7 @@
 (-0.002682, 0.002682)
 """
 
+from .custom import CustomOp, OpDefinitionError, define_op, remove_op
 from .engine import (
     Value,
     detect_anomaly,
@@ -25,7 +26,10 @@ from .errors import (
     OverflowError_,
     ZeroDivisionError_,
 )
+from .forward import Dual, cost_table, count_ops, jvp
+from .functional import grad, gradients, hessian, hvp, value_and_grad
 from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .rules import RULES, Rule
 
 __version__ = "0.1.0"
@@ -33,6 +37,10 @@ __version__ = "0.1.0"
 __all__ = [
     "RULES",
     "AutogradError",
+    "CustomOp",
+    "Dual",
+    "GradcheckError",
+    "OpDefinitionError",
     "DomainError",
     "InvalidInputError",
     "NonFiniteError",
@@ -43,17 +51,29 @@ __all__ = [
     "__version__",
     "abs",
     "cos",
+    "cost_table",
+    "count_ops",
+    "define_op",
     "detect_anomaly",
     "enable_grad",
     "exp",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "gradients",
+    "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jvp",
     "log",
     "no_grad",
     "relu",
+    "remove_op",
     "sigmoid",
     "sin",
     "sqrt",
     "tanh",
+    "value_and_grad",
     "zero_grad",
 ]
