@@ -308,8 +308,9 @@ def fit(
         callback: called as ``callback(epoch, history)`` after each epoch.
 
     Ctrl-C (KeyboardInterrupt) stops training: the parameters keep what was
-    learned so far, ``history.interrupted`` is True, and the history is
-    returned rather than the exception raised.
+    learned up to the last completed step (a step cut short is undone),
+    ``history.interrupted`` is True, and the history is returned rather than
+    the exception raised.
     """
     _check_data(X, y, "fit")
     if not (callable(loss) or loss in LOSSES):
@@ -325,6 +326,8 @@ def fit(
 
     history = History()
     rng = random.Random(seed)
+    stepping = False
+    before: list[float] = []
     order = list(range(n))
     bar = ProgressBar(epochs, stream=stream, desc="training") if progress else None
     start = time.perf_counter()
@@ -345,7 +348,12 @@ def fit(
                     value = value + l2 * l2_penalty(params)
                 opt.zero_grad()
                 value.backward()
+                # A Ctrl-C in the middle of step() would leave some parameters
+                # updated and others not: keep the values to undo it.
+                before = [p.data for p in opt.params]
+                stepping = True
                 opt.step()
+                stepping = False
                 total_loss += value.data * len(batch)
                 right = _correct(loss, outputs, labels)
                 correct = None if right is None or correct is None else correct + right
@@ -363,6 +371,9 @@ def fit(
                 callback(epoch, history)
     except KeyboardInterrupt:
         history.interrupted = True
+        if stepping:  # back to the parameters of the last whole step
+            for p, data in zip(opt.params, before):
+                p.data = data
         if bar is not None:
             bar.stream.write("\ninterrupted: keeping the parameters learned so far\n")
     finally:

@@ -147,6 +147,29 @@ def test_ctrl_c_inside_the_loss_keeps_the_previous_steps() -> None:
     assert snapshot(model) == snapshot(reference)
 
 
+def test_ctrl_c_in_the_middle_of_a_step_is_undone() -> None:
+    class HalfStep(SGD):
+        calls = 0
+
+        def step(self) -> None:
+            HalfStep.calls += 1
+            if HalfStep.calls == 3:  # update some parameters, then Ctrl-C
+                for p in self.params[:2]:
+                    p.data += 100.0
+                raise KeyboardInterrupt
+            super().step()
+
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(model, X4, Y4, optimizer=HalfStep(model.parameters(), lr=0.1), epochs=10,
+                  progress=False)  # fmt: skip
+    assert history.interrupted
+    assert history.epochs == 2
+    reference = MLP(2, [3, 1], seed=0)
+    fit(reference, X4, Y4, optimizer=SGD(reference.parameters(), lr=0.1), epochs=2,
+        progress=False)  # fmt: skip
+    assert snapshot(model) == snapshot(reference)
+
+
 # --------------------------------------------------------------------- bad input
 def test_fit_rejects_bad_input_with_clear_errors() -> None:
     model = MLP(2, [1])
