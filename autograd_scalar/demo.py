@@ -7,8 +7,8 @@ It writes into the output folder:
 * ``decision_boundary.svg``: the plane coloured by the predicted class, with
   the training points (a self-contained SVG, no plotting library needed);
 * ``neuron_forward.svg`` and ``neuron_backward.svg``: the computational
-  graph of the first hidden neuron on the first example, values and
-  gradients (needs the ``[viz]`` extra);
+  graph of one first-layer neuron (the first one active on some example) on
+  that example, values and gradients (needs the ``[viz]`` extra);
 * ``model.json``: the trained parameters (:meth:`Module.load` reads it back).
 """
 
@@ -124,16 +124,30 @@ def decision_boundary_svg(
     return "\n".join(parts) + "\n"
 
 
-def _draw_neuron(model: MLP, x: Sequence[float], out_dir: Path, stream: TextIO) -> list[Path]:
-    """Diagrams of the first hidden neuron's forward and backward graph, if
-    the viz extra is installed."""
+def _active_neuron(model: MLP, X: Sequence[Sequence[float]]) -> tuple[int, int]:
+    """(example, neuron) indices of the first neuron of the first layer that
+    is active (z > 0) on some example, so its backward graph carries nonzero
+    gradients; (0, 0) if there is none."""
+    for j, neuron in enumerate(model.layers[0].neurons):
+        for i, x in enumerate(X):
+            if neuron.b.data + sum(w.data * xk for w, xk in zip(neuron.w, x)) > 0.0:
+                return i, j
+    return 0, 0
+
+
+def _draw_neuron(
+    model: MLP, X: Sequence[Sequence[float]], out_dir: Path, stream: TextIO
+) -> list[Path]:
+    """Diagrams of the forward and backward graph of one first-layer neuron
+    on one example, if the viz extra is installed."""
     try:
         draw_graph = importlib.import_module("autograd_scalar.viz").draw_graph
     except ImportError as exc:
         stream.write(f"skipped the neuron diagram: it needs the [viz] extra ({VIZ_HINT}): {exc}\n")
         return []
-    neuron = model.layers[0].neurons[0]
-    inputs = [Value(xk, label=f"x{k + 1}") for k, xk in enumerate(x)]
+    i, j = _active_neuron(model, X)
+    neuron = model.layers[0].neurons[j]
+    inputs = [Value(xk, label=f"x{k + 1}") for k, xk in enumerate(X[i])]
     out = neuron(inputs)
     out.label = "a"
     out.backward()
@@ -141,7 +155,7 @@ def _draw_neuron(model: MLP, x: Sequence[float], out_dir: Path, stream: TextIO) 
     try:
         for view in ("forward", "backward"):
             path = out_dir / f"neuron_{view}.svg"
-            draw_graph(out, view=view).save(path)
+            draw_graph(out, view=view, params=neuron.parameters()).save(path)
             written.append(path)
     except ImportError as exc:  # e.g. no renderer available
         stream.write(f"skipped the neuron diagram: {exc} ({VIZ_HINT})\n")
@@ -194,7 +208,7 @@ def run_demo(
     params = out / "model.json"
     model.save(params)
     files.append(params)
-    files.extend(_draw_neuron(model, X[0], out, stream))
+    files.extend(_draw_neuron(model, X, out, stream))
     for path in files:
         stream.write(f"wrote {path}\n")
     return DemoResult(acc, history.seconds, history, files)

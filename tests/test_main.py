@@ -53,7 +53,7 @@ def test_demo_reaches_95_percent_on_the_default_moons(tmp_path: Path) -> None:
 def test_demo_draws_a_neuron_with_the_viz_helper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[Value, str]] = []
+    calls: list[tuple[Value, str, list[Value]]] = []
 
     class Diagram:
         def __init__(self, root: Value, view: str) -> None:
@@ -62,8 +62,8 @@ def test_demo_draws_a_neuron_with_the_viz_helper(
         def save(self, path: Path) -> None:
             Path(path).write_text(f"<svg>{self.view}</svg>")
 
-    def draw_graph(root: Value, *, view: str = "forward") -> Diagram:
-        calls.append((root, view))
+    def draw_graph(root: Value, *, view: str = "forward", params: list[Value]) -> Diagram:
+        calls.append((root, view, params))
         return Diagram(root, view)
 
     fake = types.ModuleType("autograd_scalar.viz")
@@ -71,11 +71,15 @@ def test_demo_draws_a_neuron_with_the_viz_helper(
     monkeypatch.setitem(sys.modules, "autograd_scalar.viz", fake)
     result = run_demo(tmp_path, epochs=2, samples=10, hidden=[3], progress=False,
                       stream=io.StringIO())  # fmt: skip
-    assert [view for _, view in calls] == ["forward", "backward"]
-    root = calls[0][0]
-    assert root.op == "relu"  # the first hidden neuron's output
+    assert [view for _, view, _ in calls] == ["forward", "backward"]
+    root, _, params = calls[1]
+    assert root.op == "relu"  # a first-layer neuron's output
     assert root.label == "a"
-    assert {p.label for p in root.walk() if p.is_leaf and p.label} >= {"x1", "x2", "L1.n1.b"}
+    assert root.data > 0.0  # an active one: its backward graph has nonzero gradients
+    leaves = [p for p in root.walk() if p.is_leaf and p.label]
+    assert {p.label for p in leaves} - {p.label for p in params} == {"x1", "x2"}
+    assert len(params) == 3
+    assert all(p.label.startswith("L1.n") for p in params)
     assert (tmp_path / "neuron_backward.svg").read_text() == "<svg>backward</svg>"
     assert tmp_path / "neuron_forward.svg" in result.files
 
