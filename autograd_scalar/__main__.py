@@ -125,6 +125,8 @@ def _build_parser(with_graph_cli: bool) -> tuple[argparse.ArgumentParser, str | 
             graph.set_defaults(handler=graph_cli.run)
     if problem is not None or not with_graph_cli:
         graph.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        if problem is not None:
+            graph.description = problem
     return parser, problem
 
 
