@@ -94,6 +94,10 @@ def test_bce_gradient_is_right_at_zero() -> None:
         z = Value(0.0)
         binary_cross_entropy_with_logits([z], [label]).backward()
         assert z.grad == 0.5 - label
+        # the kinked formulation, same values, wrong gradient at 0: the check above catches it
+        w = Value(0.0)
+        (w.relu() - w * label + ((-abs(w)).exp() + 1.0).log()).backward()
+        assert w.grad == -label != 0.5 - label
 
 
 # ------------------------------------------------------------- softmax family
