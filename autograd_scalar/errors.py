@@ -15,6 +15,7 @@ __all__ = [
     "InvalidInputError",
     "NonFiniteError",
     "OverflowError_",
+    "ShapeError",
     "ZeroDivisionError_",
 ]
 
@@ -57,3 +58,9 @@ class InvalidInputError(AutogradError, TypeError):
 
 class NonFiniteError(AutogradError, FloatingPointError):
     """A NaN or infinity found by :func:`autograd_scalar.detect_anomaly`."""
+
+
+class ShapeError(AutogradError, ValueError):
+    """Sequences of the wrong length or nesting: an input of the wrong size for
+    a network, predictions and labels of different lengths, a parameter file
+    that does not fit the model."""
