@@ -24,28 +24,40 @@ from .errors import (
     InvalidInputError,
     NonFiniteError,
     OverflowError_,
+    ShapeError,
     ZeroDivisionError_,
 )
 from .forward import Dual, cost_table, count_ops, jvp
 from .functional import grad, gradients, hessian, hvp, value_and_grad
 from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .nn import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam
 from .rules import RULES, Rule
+from .train import History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "RULES",
+    "SGD",
+    "Adam",
     "AutogradError",
     "CustomOp",
     "Dual",
     "GradcheckError",
+    "History",
+    "Layer",
+    "MLP",
+    "Module",
+    "Neuron",
     "OpDefinitionError",
     "DomainError",
     "InvalidInputError",
     "NonFiniteError",
     "OverflowError_",
     "Rule",
+    "ShapeError",
     "Value",
     "ZeroDivisionError_",
     "__version__",
@@ -57,6 +69,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "exp",
+    "fit",
     "grad",
     "gradcheck",
     "gradgradcheck",
