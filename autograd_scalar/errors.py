@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "AutogradError",
+    "DataDependentError",
     "DomainError",
     "InvalidInputError",
     "NonFiniteError",
@@ -57,3 +58,9 @@ class InvalidInputError(AutogradError, TypeError):
 
 class NonFiniteError(AutogradError, FloatingPointError):
     """A NaN or infinity found by :func:`autograd_scalar.detect_anomaly`."""
+
+
+class DataDependentError(AutogradError, ValueError):
+    """A function whose graph depends on its input data, met while recording it
+    for batched replay (:mod:`autograd_scalar.vectorize`): a comparison of
+    Values, or a different graph for another example."""
