@@ -20,7 +20,7 @@ examples are summed (or averaged) over the batch. It is
 >>> values.tolist()                    # one loss per example
 [0.25, 0.25, 0.25]
 >>> grads.tolist()                     # Σ over the batch of ∂loss/∂w, ∂loss/∂b
-[-6.0, -1.0]
+[-2.0, -1.0]
 
 Which leaf is what:
 
@@ -480,7 +480,7 @@ class _Program:
         position = {id(node): i for i, node in enumerate(nodes)}
         rows_of_params = [row[position[id(p)]] if id(p) in position else -1 for p in params]
         # -1: the output does not depend on this parameter; its gradient is 0
-        self.param_rows = np.asarray([max(r, 0) for r in rows_of_params], dtype=np.intp)
+        self.param_rows = np.asarray(rows_of_params, dtype=np.intp)
         self.param_mask = np.asarray([r >= 0 for r in rows_of_params], dtype=bool)
         self.n_inputs = len(graph.inputs)
 
@@ -529,10 +529,8 @@ class _Program:
             for local, plan in zip(locals_, g.scatters):
                 if plan is None:
                     continue
-                if isinstance(local, float) and local == 1.0:
-                    term = upstream
-                else:
-                    term = local * upstream
+                one = isinstance(local, float) and local == 1.0
+                term = upstream if one else local * upstream
                 if plan.select is not None:
                     term = term[plan.select]
                 if plan.kind == _U and g.kind == _V:  # shared operand: add over the batch
@@ -543,9 +541,7 @@ class _Program:
         return gu, gv
 
 
-def _check_domain(
-    np: ModuleType, g: _Group, x: Any, y: Any, out: Any, nodes: list[Value]
-) -> None:
+def _check_domain(np: ModuleType, g: _Group, x: Any, y: Any, out: Any, nodes: list[Value]) -> None:
     """Raise the engine's error for the first example where the operation
     made NaN or inf from finite operands (log of a negative, division by 0...)."""
     bad = ~np.isfinite(out) & np.isfinite(x)
@@ -671,15 +667,17 @@ class Recording:
                 )
             if batch >= 0 and array.shape[0] != batch:
                 raise InvalidInputError(
-                    "replay", array.shape, f"batch argument {name!r} has {array.shape[0]} "
-                    f"examples, the first had {batch}"
+                    "replay",
+                    array.shape,
+                    f"batch argument {name!r} has {array.shape[0]} examples, the first had {batch}",
                 )
             batch = array.shape[0]
             if not np.isfinite(array).all():
                 bad = int(np.nonzero(~np.isfinite(array.reshape(batch, -1)).all(axis=1))[0][0])
                 raise InvalidInputError(
-                    "replay", array[bad].tolist(), f"batch argument {name!r} is not finite "
-                    f"in batch example {bad}"
+                    "replay",
+                    array[bad].tolist(),
+                    f"batch argument {name!r} is not finite in batch example {bad}",
                 )
             arrays.append(array)
         if batch == 0:
@@ -717,7 +715,10 @@ class Recording:
         self._verified = True
 
     def run(
-        self, *batch_args: Any, reduce: Reduce = "sum", input_grads: bool = False,
+        self,
+        *batch_args: Any,
+        reduce: Reduce = "sum",
+        input_grads: bool = False,
         verify: Verify = "first",
     ) -> Replay:
         """Values and gradients over a batch; see :class:`Replay`.
@@ -744,32 +745,34 @@ class Recording:
             gu, gv = program.backward(u, v, saved, seed, batch)
         kind, row = program.out
         values = v[row].copy() if kind == _V else np.full(batch, u[row, 0])
-        grads = np.where(program.param_mask, gu[program.param_rows, 0], 0.0)
-        per_input = None
-        if input_grads:
-            flat = gv[: program.n_inputs].T
-            per_input = []
-            start = 0
-            for shape in self._shapes:
-                size = math.prod(shape)
-                per_input.append(flat[:, start : start + size].reshape((batch, *shape)))
-                start += size
-            per_input = tuple(per_input)
-        return Replay(values, grads, per_input)
+        grads = np.zeros(len(self.params))
+        grads[program.param_mask] = gu[program.param_rows[program.param_mask], 0]
+        if not input_grads:
+            return Replay(values, grads)
+        flat = gv[: program.n_inputs].T
+        per_input = []
+        start = 0
+        for shape in self._shapes:
+            size = math.prod(shape)
+            per_input.append(flat[:, start : start + size].reshape((batch, *shape)))
+            start += size
+        return Replay(values, grads, tuple(per_input))
 
     def value_and_grad(
-        self, *batch_args: Any, reduce: Reduce = "sum"
+        self, *batch_args: Any, reduce: Reduce = "sum", verify: Verify = "first"
     ) -> tuple[Array, Array]:
         """``(values, grads)``: the value for each example, and the gradient of
-        their sum (or mean) with respect to ``params``, in order."""
-        result = self.run(*batch_args, reduce=reduce)
+        their sum (or mean) with respect to ``params``, in order (see :meth:`run`)."""
+        result = self.run(*batch_args, reduce=reduce, verify=verify)
         return result.values, result.grads
 
-    def backward(self, *batch_args: Any, reduce: Reduce = "mean") -> float:
+    def backward(
+        self, *batch_args: Any, reduce: Reduce = "mean", verify: Verify = "first"
+    ) -> float:
         """Add the batch's gradients into each parameter's ``grad`` (as
         ``Value.backward()`` does for leaves) and return the sum or mean of
         the values: a drop-in for a batch loss's ``backward()``."""
-        result = self.run(*batch_args, reduce=reduce)
+        result = self.run(*batch_args, reduce=reduce, verify=verify)
         for p, g in zip(self.params, result.grads.tolist()):
             p.grad += g
         total = float(result.values.sum())
