@@ -303,12 +303,20 @@ class _Scatter:
     rows: Any  # slice or index array of distinct gradient rows
     perm: Any  # None, or the order that brings equal rows together
     starts: Any  # with perm: where each distinct row's run starts
+    tiles: int  # > 0: the rows are ``tiles`` repeats of the distinct rows (no perm)
 
 
 def _scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: list[int]) -> _Scatter:
     chosen = None if select is None else _index(np, select)
-    if len(set(rows)) == len(rows):
-        return _Scatter(kind, chosen, _index(np, rows), None, None)
+    distinct = len(set(rows))
+    if distinct == len(rows):
+        return _Scatter(kind, chosen, _index(np, rows), None, None, 0)
+    if rows == rows[:distinct] * (len(rows) // distinct):
+        # e.g. each input of a layer, used once by every neuron: add the
+        # tiles up (a reshape and a sum, no sorting)
+        return _Scatter(
+            kind, chosen, _index(np, rows[:distinct]), None, None, len(rows) // distinct
+        )
     order = sorted(range(len(rows)), key=rows.__getitem__)
     starts = [0] + [i for i in range(1, len(order)) if rows[order[i]] != rows[order[i - 1]]]
     return _Scatter(
@@ -317,6 +325,7 @@ def _scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: lis
         _index(np, sorted(set(rows))),
         np.asarray(order, dtype=np.intp),
         np.asarray(starts, dtype=np.intp),
+        0,
     )
 
 
@@ -535,7 +544,9 @@ class _Program:
                     term = term[plan.select]
                 if plan.kind == _U and g.kind == _V:  # shared operand: add over the batch
                     term = term.sum(axis=1, keepdims=True)
-                if plan.perm is not None:
+                if plan.tiles:
+                    term = term.reshape(plan.tiles, -1, term.shape[1]).sum(axis=0)
+                elif plan.perm is not None:
                     term = np.add.reduceat(term[plan.perm], plan.starts, axis=0)
                 grads[plan.kind][plan.rows] += term
         return gu, gv
