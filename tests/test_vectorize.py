@@ -242,6 +242,16 @@ def test_a_comparison_while_recording_is_refused() -> None:
     assert Value(1.0) > 0  # the guard is lifted afterwards
 
 
+def test_the_comparison_guard_is_lifted_when_the_function_raises() -> None:
+    def f(x: Value) -> Value:
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        record(f, 1.0)
+    assert Value(1.0) < 2.0
+    assert Value(1.0) >= Value(1.0)
+
+
 def test_a_branch_on_data_is_found_on_the_first_replay() -> None:
     def f(x: Value) -> Value:
         return x * 2 if x.data > 0 else x.exp()
