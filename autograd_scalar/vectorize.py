@@ -296,14 +296,25 @@ def _index(np: ModuleType, rows: Sequence[int]) -> Any:
 
 @dataclass(frozen=True)
 class _Scatter:
-    """How to add one operand's contributions into its gradient rows."""
+    """How to add contributions into gradient rows of one storage."""
 
-    kind: int  # storage of the operand
-    select: Any  # None (every member), or which members contribute
+    kind: int  # the storage of the rows
+    select: Any  # None (one contribution per member), or which member each one comes from
     rows: Any  # slice or index array of distinct gradient rows
     perm: Any  # None, or the order that brings equal rows together
     starts: Any  # with perm: where each distinct row's run starts
     tiles: int  # > 0: the rows are ``tiles`` repeats of the distinct rows (no perm)
+
+    def add(self, np: ModuleType, grads: tuple[Array, Array], term: Any, source: int) -> None:
+        if self.kind == _U and source == _V:  # a shared operand: add over the batch
+            term = term.sum(axis=1, keepdims=True)
+        if self.select is not None:
+            term = term[self.select]
+        if self.tiles:
+            term = term.reshape(self.tiles, -1, term.shape[1]).sum(axis=0)
+        elif self.perm is not None:
+            term = np.add.reduceat(term[self.perm], self.starts, axis=0)
+        grads[self.kind][self.rows] += term
 
 
 def _scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: list[int]) -> _Scatter:
@@ -311,12 +322,11 @@ def _scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: lis
     distinct = len(set(rows))
     if distinct == len(rows):
         return _Scatter(kind, chosen, _index(np, rows), None, None, 0)
-    if rows == rows[:distinct] * (len(rows) // distinct):
+    tiles = len(rows) // distinct
+    if rows == rows[:distinct] * tiles:
         # e.g. each input of a layer, used once by every neuron: add the
         # tiles up (a reshape and a sum, no sorting)
-        return _Scatter(
-            kind, chosen, _index(np, rows[:distinct]), None, None, len(rows) // distinct
-        )
+        return _Scatter(kind, chosen, _index(np, rows[:distinct]), None, None, tiles)
     order = sorted(range(len(rows)), key=rows.__getitem__)
     starts = [0] + [i for i in range(1, len(order)) if rows[order[i]] != rows[order[i - 1]]]
     return _Scatter(
@@ -334,14 +344,67 @@ class _Group:
     """Nodes of one operation at one depth, their results in consecutive rows."""
 
     rule: Rule
-    forward: Callable[[ModuleType, Any, Any, Any], Any]
     kind: int  # storage of the results
     out: slice  # their value rows
     grad_rows: Any  # their gradient rows (slice or index array)
     operands: tuple[tuple[int, Any], ...]  # (storage, value rows) per operand
     scatters: tuple[_Scatter | None, ...]  # per operand; None: no gradient to pass
     nodes: tuple[int, ...]  # graph positions, for error messages
-    checked: bool
+
+    def forward(self, np: ModuleType, store: tuple[Array, Array], graph: list[Value]) -> Any:
+        (kx, ix), *rest = self.operands
+        x = store[kx][ix]
+        y = store[rest[0][0]][rest[0][1]] if rest else None
+        out = store[self.kind][self.out]
+        _FORWARD[self.rule.name](np, x, y, out)
+        if self.rule.name in _CHECKED:
+            _check_domain(np, self, x, y, out, graph)
+        return x, y
+
+    def backward(
+        self, np: ModuleType, store: tuple[Array, Array], grads: tuple[Array, Array], saved: Any
+    ) -> None:
+        if not any(self.scatters):
+            return
+        x, y = saved
+        upstream = grads[self.kind][self.grad_rows]
+        locals_ = array_local(np, self.rule, x, y, store[self.kind][self.out])
+        for local, plan in zip(locals_, self.scatters):
+            if plan is not None:
+                one = isinstance(local, float) and local == 1.0
+                plan.add(np, grads, upstream if one else local * upstream, self.kind)
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """Chains of additions ``((a₀ + a₁) + a₂) + … + a_L`` (the Σ wᵢxᵢ + b of
+    a neuron) of one length and depth, summed into their output rows in
+    place, left to right: every partial sum is the engine's, bit for bit, and
+    none gets a row of its own. (``np.add.accumulate`` over a block would do
+    the same in one call but is several times slower on an outer axis.)"""
+
+    kind: int
+    out: slice
+    grad_rows: Any
+    elements: tuple[tuple[int, Any], ...]  # (storage, rows) of a₀, a₁, ... across the chains
+    scatters: tuple[_Scatter, ...]  # each element's gradient is the chain's
+
+    def forward(self, np: ModuleType, store: tuple[Array, Array], graph: list[Value]) -> Any:
+        out = store[self.kind][self.out]
+        (k0, r0), (k1, r1), *rest = self.elements
+        np.add(store[k0][r0], store[k1][r1], out=out)
+        for k, rows in rest:
+            np.add(out, store[k][rows], out=out)
+        return None
+
+    def backward(
+        self, np: ModuleType, store: tuple[Array, Array], grads: tuple[Array, Array], saved: Any
+    ) -> None:
+        if not self.scatters:
+            return
+        upstream = grads[self.kind][self.grad_rows]
+        for plan in self.scatters:
+            plan.add(np, grads, upstream, self.kind)
 
 
 class _Program:
@@ -350,12 +413,13 @@ class _Program:
 
     Values live in two arrays: ``u`` (one column) for the nodes that depend
     only on shared leaves and constants, ``v`` (one column per example) for
-    the rest. Gradients have the same layout, with one saving: a node whose
-    only use is as an operand of ``+`` (or the left operand of ``-``) has
-    exactly its consumer's gradient (1 · upstream, added to 0), so it shares
-    the consumer's gradient row and its backward step is skipped. The chains
-    of additions in ``Σ wᵢxᵢ + b`` then cost nothing in the backward pass, and
-    the numbers are unchanged.
+    the rest. Nodes of one operation, depth and operand kinds form a group,
+    one NumPy operation; chains of additions whose partial sums nothing else
+    uses are one cumulative sum. Gradients have the values' layout, with one
+    saving: a node whose only use is as an operand of ``+`` (or the left
+    operand of ``-``) has exactly its consumer's gradient (1 · upstream, added
+    to 0), so it shares the consumer's gradient row and passes nothing. The
+    numbers are the engine's.
     """
 
     def __init__(self, graph: _Graph, params: list[Value], input_grads: bool) -> None:
@@ -365,16 +429,39 @@ class _Program:
         input_pos = {id(v): i for i, v in enumerate(graph.inputs)}
         param_ids = {id(p) for p in params}
         n = len(nodes)
+        uses = [0] * n
+        consumer = [-1] * n
+        for i in range(n):
+            for p in parents[i]:
+                uses[p] += 1
+                consumer[p] = i
+        # A partial sum used only as the left operand of the next addition is
+        # internal to a chain: it gets no row.
+        internal = [
+            nodes[i].op == "add" and uses[i] == 1 and nodes[consumer[i]].op == "add"
+            and parents[consumer[i]][0] == i
+            for i in range(n)
+        ]  # fmt: skip
+        elements: dict[int, list[int]] = {}  # chain end -> [a₀, a₁, ..., a_L]
+        end_of = list(range(n))  # internal node -> its chain's end
+        for i in reversed(range(n)):
+            if internal[i]:
+                end_of[i] = end_of[consumer[i]]
+            elif nodes[i].op == "add" and internal[parents[i][0]]:
+                chain = []
+                c = i
+                while internal[parents[c][0]]:
+                    chain.append(parents[c][1])
+                    c = parents[c][0]
+                chain.extend((parents[c][1], parents[c][0]))
+                elements[i] = chain[::-1]
+        operands_of = [elements.get(i, list(parents[i])) for i in range(n)]
+
         kind = [_U] * n
         level = [0] * n
         needs = [False] * n  # the node depends on something we differentiate
-        uses = [0] * n
-        consumer = [-1] * n
         for i, node in enumerate(nodes):
-            ps = parents[i]
-            for p in ps:
-                uses[p] += 1
-                consumer[p] = i
+            ps = operands_of[i]
             if ps:
                 kind[i] = max(kind[p] for p in ps)
                 level[i] = 1 + max(level[p] for p in ps)
@@ -384,17 +471,15 @@ class _Program:
                 needs[i] = input_grads
             else:
                 needs[i] = id(node) in param_ids
-        # alias[i] = c: node i shares the gradient row of its single consumer c.
+        # alias[i] = c: node i shares the gradient row of c (a sum it is added into).
         alias = [-1] * n
         for i in range(n):
             c = consumer[i]
-            if (
-                parents[i]
-                and uses[i] == 1
-                and kind[i] == kind[c]
-                and (nodes[c].op == "add" or (nodes[c].op == "sub" and parents[c][0] == i))
-            ):
-                alias[i] = c
+            if not parents[i] or internal[i] or uses[i] != 1:
+                continue
+            adds = nodes[c].op == "add" or (nodes[c].op == "sub" and parents[c][0] == i)
+            if adds and kind[i] == kind[end_of[c]]:
+                alias[i] = end_of[c]
 
         # Rows: inputs first (one transposed copy fills them), then leaves in
         # the order groups first use them, then each group's results together.
@@ -403,24 +488,25 @@ class _Program:
         for i, node in enumerate(nodes):
             if id(node) in input_pos:
                 row[i] = input_pos[id(node)]
-        groups: dict[tuple[int, str, tuple[int, ...]], list[int]] = {}
+        groups: dict[tuple[Any, ...], list[int]] = {}
         for i in range(n):
-            if parents[i]:
-                key = (level[i], nodes[i].op, tuple(kind[p] for p in parents[i]))
-                groups.setdefault(key, []).append(i)
+            if operands_of[i] and not internal[i]:
+                kinds = tuple(kind[p] for p in operands_of[i])
+                op = "+chain" if i in elements else nodes[i].op
+                groups.setdefault((level[i], op, kinds), []).append(i)
 
         def place(i: int) -> None:
             row[i] = size[kind[i]]
             size[kind[i]] += 1
 
-        ordered: list[tuple[tuple[int, str, tuple[int, ...]], list[int], int]] = []
+        ordered = []
         for key in sorted(groups):
             members = groups[key]
             for i in members:
-                for p in parents[i]:
+                for p in operands_of[i]:
                     if row[p] < 0:
                         place(p)
-            members.sort(key=lambda i: [row[p] for p in parents[i]])
+            members.sort(key=lambda i: [row[p] for p in operands_of[i]])
             start = size[kind[members[0]]]
             for i in members:
                 place(i)
@@ -433,23 +519,48 @@ class _Program:
             if alias[i] >= 0:
                 grad_row[i] = grad_row[alias[i]]
 
-        self.groups: list[_Group] = []
-        for key, members, start in ordered:
-            rule = RULES[key[1]]
+        def passes(p: int, member: int) -> bool:
+            """Whether the gradient must be added into operand ``p`` of ``member``."""
+            return needs[p] and alias[p] != member
+
+        self.steps: list[_Group | _Chain] = []
+        for (_, op, kinds), members, start in ordered:
+            out_slice = slice(start, start + len(members))
+            grad_rows = _index(np, [grad_row[i] for i in members])
+            group_kind = kind[members[0]]
+            if op == "+chain":
+                scatters = []
+                for k in (_U, _V):
+                    targets = [
+                        (j, operands_of[i][q])
+                        for q, kq in enumerate(kinds)
+                        if kq == k
+                        for j, i in enumerate(members)
+                        if passes(operands_of[i][q], i)
+                    ]
+                    if targets:
+                        scatters.append(
+                            _scatter_plan(
+                                np, k, [j for j, _ in targets], [grad_row[p] for _, p in targets]
+                            )
+                        )
+                terms = tuple(
+                    (kq, _index(np, [row[operands_of[i][q]] for i in members]))
+                    for q, kq in enumerate(kinds)
+                )
+                self.steps.append(_Chain(group_kind, out_slice, grad_rows, terms, tuple(scatters)))
+                continue
+            rule = RULES[op]
             operands = []
-            scatters: list[_Scatter | None] = []
-            for k, operand_kind in enumerate(key[2]):
-                rows = [row[parents[i][k]] for i in members]
-                operands.append((operand_kind, _index(np, rows)))
-                select = [
-                    j
-                    for j, i in enumerate(members)
-                    if needs[parents[i][k]] and alias[parents[i][k]] != i
-                ]
+            plans: list[_Scatter | None] = []
+            for k, operand_kind in enumerate(kinds):
+                rows_k = [row[parents[i][k]] for i in members]
+                operands.append((operand_kind, _index(np, rows_k)))
+                select = [j for j, i in enumerate(members) if passes(parents[i][k], i)]
                 if (k == 1 and rule.const_arg) or not select:
-                    scatters.append(None)
+                    plans.append(None)
                     continue
-                scatters.append(
+                plans.append(
                     _scatter_plan(
                         np,
                         operand_kind,
@@ -457,17 +568,15 @@ class _Program:
                         [grad_row[parents[members[j]][k]] for j in select],
                     )
                 )
-            self.groups.append(
+            self.steps.append(
                 _Group(
                     rule,
-                    _FORWARD[rule.name],
-                    kind[members[0]],
-                    slice(start, start + len(members)),
-                    _index(np, [grad_row[i] for i in members]),
+                    group_kind,
+                    out_slice,
+                    grad_rows,
                     tuple(operands),
-                    tuple(scatters),
+                    tuple(plans),
                     tuple(members),
-                    rule.name in _CHECKED,
                 )
             )
         self.size = (size[_U], size[_V])
@@ -490,7 +599,7 @@ class _Program:
         rows_of_params = [row[position[id(p)]] if id(p) in position else -1 for p in params]
         # -1: the output does not depend on this parameter; its gradient is 0
         self.param_rows = np.asarray(rows_of_params, dtype=np.intp)
-        self.param_mask = np.asarray([r >= 0 for r in rows_of_params], dtype=bool)
+        self.param_mask = self.param_rows >= 0
         self.n_inputs = len(graph.inputs)
 
     # ---------------------------------------------------------------- run
@@ -505,16 +614,8 @@ class _Program:
         v = np.empty((self.size[_V], batch))
         v[: self.n_inputs] = inputs
         store = (u, v)
-        saved = []
-        for g in self.groups:
-            (kx, ix), *rest = g.operands
-            x = store[kx][ix]
-            y = store[rest[0][0]][rest[0][1]] if rest else None
-            out = store[g.kind][g.out]
-            g.forward(np, x, y, out)
-            if g.checked:
-                _check_domain(np, g, x, y, out, self.nodes)
-            saved.append((x, y))
+        nodes = self.nodes
+        saved = [step.forward(np, store, nodes) for step in self.steps]
         return u, v, saved
 
     def backward(
@@ -530,25 +631,8 @@ class _Program:
         else:  # every example has the same value: the batch's seeds add up
             gu[row] = seed * batch
         store = (u, v)
-        for g, (x, y) in zip(reversed(self.groups), reversed(saved)):
-            if not any(g.scatters):
-                continue
-            upstream = grads[g.kind][g.grad_rows]
-            locals_ = array_local(np, g.rule, x, y, store[g.kind][g.out])
-            for local, plan in zip(locals_, g.scatters):
-                if plan is None:
-                    continue
-                one = isinstance(local, float) and local == 1.0
-                term = upstream if one else local * upstream
-                if plan.select is not None:
-                    term = term[plan.select]
-                if plan.kind == _U and g.kind == _V:  # shared operand: add over the batch
-                    term = term.sum(axis=1, keepdims=True)
-                if plan.tiles:
-                    term = term.reshape(plan.tiles, -1, term.shape[1]).sum(axis=0)
-                elif plan.perm is not None:
-                    term = np.add.reduceat(term[plan.perm], plan.starts, axis=0)
-                grads[plan.kind][plan.rows] += term
+        for step, kept in zip(reversed(self.steps), reversed(saved)):
+            step.backward(np, store, grads, kept)
         return gu, gv
 
 
@@ -647,7 +731,7 @@ class Recording:
 
     @property
     def n_groups(self) -> int:
-        return len(self._program(False).groups)
+        return len(self._program(False).steps)
 
     def _batch(self, batch_args: tuple[Any, ...]) -> tuple[Array, int, list[Any]]:
         np = _numpy()
