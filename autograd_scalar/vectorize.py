@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -601,29 +602,62 @@ class _Program:
         self.param_rows = np.asarray(rows_of_params, dtype=np.intp)
         self.param_mask = self.param_rows >= 0
         self.n_inputs = len(graph.inputs)
+        self._lock = threading.Lock()
+        self._workspace: tuple[Array, Array, Array, Array] | None = None
 
     # ---------------------------------------------------------------- run
-    def forward(self, inputs: Array, batch: int) -> tuple[Array, Array, list[Any]]:
-        """Fill the value rows; ``inputs`` is (n_inputs, batch)."""
+    def evaluate(
+        self, inputs: Array, batch: int, seed: float, input_grads: bool
+    ) -> tuple[Array, Array, Array | None]:
+        """Values ``(batch,)``, parameter gradients and, if asked, input
+        gradients ``(batch, n_inputs)``; ``inputs`` is ``(n_inputs, batch)``.
+
+        The value and gradient arrays of the last batch size are kept and
+        reused: allocating megabytes afresh each call costs more, at large
+        batches, than the arithmetic. A concurrent call gets its own.
+        """
         np = self.np
-        u = self.const_u.copy()
+        owned = self._lock.acquire(blocking=False)
+        try:
+            if owned and self._workspace is not None and self._workspace[1].shape[1] == batch:
+                u, v, gu, gv = self._workspace
+                gu.fill(0.0)
+                gv.fill(0.0)
+            else:
+                u = np.empty((self.size[_U], 1))
+                v = np.empty((self.size[_V], batch))
+                gu = np.zeros((self.size[_U], 1))
+                gv = np.zeros((self.size[_V], batch))
+                if owned:
+                    self._workspace = (u, v, gu, gv)
+            saved = self._forward(u, v, inputs)
+            self._backward(u, v, gu, gv, saved, seed, batch)
+            kind, row = self.out
+            values = v[row].copy() if kind == _V else np.full(batch, u[row, 0])
+            grads = np.zeros(len(self.param_rows))
+            grads[self.param_mask] = gu[self.param_rows[self.param_mask], 0]
+            per_input = gv[: self.n_inputs].T.copy() if input_grads else None
+            return values, grads, per_input
+        finally:
+            if owned:
+                self._lock.release()
+
+    def _forward(self, u: Array, v: Array, inputs: Array) -> list[Any]:
+        np = self.np
+        np.copyto(u, self.const_u)
         if self.shared:
             u[self.shared_rows, 0] = np.fromiter(
                 (v.data for v in self.shared), dtype=float, count=len(self.shared)
             )
-        v = np.empty((self.size[_V], batch))
         v[: self.n_inputs] = inputs
         store = (u, v)
         nodes = self.nodes
-        saved = [step.forward(np, store, nodes) for step in self.steps]
-        return u, v, saved
+        return [step.forward(np, store, nodes) for step in self.steps]
 
-    def backward(
-        self, u: Array, v: Array, saved: list[Any], seed: float, batch: int
-    ) -> tuple[Array, Array]:
+    def _backward(
+        self, u: Array, v: Array, gu: Array, gv: Array, saved: list[Any], seed: float, batch: int
+    ) -> None:
         np = self.np
-        gu = np.zeros((self.size[_U], 1))
-        gv = np.zeros((self.size[_V], batch))
         grads = (gu, gv)
         kind, row = self.out
         if kind == _V:
@@ -633,7 +667,6 @@ class _Program:
         store = (u, v)
         for step, kept in zip(reversed(self.steps), reversed(saved)):
             step.backward(np, store, grads, kept)
-        return gu, gv
 
 
 def _check_domain(np: ModuleType, g: _Group, x: Any, y: Any, out: Any, nodes: list[Value]) -> None:
@@ -834,17 +867,11 @@ class Recording:
         np = _numpy()
         inputs, batch, arrays = self._batch(batch_args)
         program = self._program(input_grads)
+        seed = 1.0 if reduce == "sum" else 1.0 / batch
         with np.errstate(all="ignore"):  # inf derivatives (sqrt at 0) are expected
-            u, v, saved = program.forward(inputs, batch)
-            seed = 1.0 if reduce == "sum" else 1.0 / batch
-            gu, gv = program.backward(u, v, saved, seed, batch)
-        kind, row = program.out
-        values = v[row].copy() if kind == _V else np.full(batch, u[row, 0])
-        grads = np.zeros(len(self.params))
-        grads[program.param_mask] = gu[program.param_rows[program.param_mask], 0]
-        if not input_grads:
+            values, grads, flat = program.evaluate(inputs, batch, seed, input_grads)
+        if flat is None:
             return Replay(values, grads)
-        flat = gv[: program.n_inputs].T
         per_input = []
         start = 0
         for shape in self._shapes:

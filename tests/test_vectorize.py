@@ -429,3 +429,30 @@ def test_batched_training_of_a_plain_value_mlp() -> None:
         for p in params:
             p.data -= 0.5 * p.grad
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_replays_do_not_share_their_results() -> None:
+    """The work arrays are reused between calls; what a call returns is not."""
+    w = Value(2.0)
+    rec = record(lambda x: w * x * x, 1.0)
+    first = rec.run(np.array([1.0, 2.0]), input_grads=True)
+    second = rec.run(np.array([3.0, 4.0]), input_grads=True)
+    assert first.values.tolist() == [2.0, 8.0]
+    assert first.grads.tolist() == [5.0]
+    assert first.input_grads is not None
+    assert first.input_grads[0].tolist() == [4.0, 8.0]
+    assert second.values.tolist() == [18.0, 32.0]
+
+
+def test_concurrent_replays_are_correct() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    w = Value(0.5)
+    rec = record(lambda x: (w * x).tanh(), 1.0)
+    batches = [np.linspace(-1, 1, 50) * k for k in range(1, 9)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: rec.value_and_grad(b, verify="never"), batches))
+    for b, (values, grads) in zip(batches, results):
+        assert values.tolist() == pytest.approx(np.tanh(0.5 * b).tolist(), rel=1e-15)
+        expected = float(np.sum((1 - np.tanh(0.5 * b) ** 2) * b))
+        assert grads[0] == pytest.approx(expected, rel=1e-12)
