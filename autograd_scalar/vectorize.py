@@ -371,9 +371,15 @@ class _Group:
         upstream = grads[self.kind][self.grad_rows]
         locals_ = array_local(np, self.rule, x, y, store[self.kind][self.out])
         for local, plan in zip(locals_, self.scatters):
-            if plan is not None:
-                one = isinstance(local, float) and local == 1.0
-                plan.add(np, grads, upstream if one else local * upstream, self.kind)
+            if plan is None:
+                continue
+            if isinstance(local, float) and local == 1.0:
+                plan.add(np, grads, upstream, self.kind)
+            elif plan.kind == _U and self.kind == _V and np.shape(local) == upstream.shape:
+                # Σ over the batch of local · upstream, without the product's block
+                plan.add(np, grads, np.einsum("ij,ij->i", local, upstream)[:, None], _U)
+            else:
+                plan.add(np, grads, local * upstream, self.kind)
 
 
 @dataclass(frozen=True)
