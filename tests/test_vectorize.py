@@ -456,3 +456,24 @@ def test_concurrent_replays_are_correct() -> None:
         assert values.tolist() == pytest.approx(np.tanh(0.5 * b).tolist(), rel=1e-15)
         expected = float(np.sum((1 - np.tanh(0.5 * b) ** 2) * b))
         assert grads[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_shared_arguments_pass_through_and_params_default_to_the_leaves_reached() -> None:
+    rng = random.Random(5)
+    layers = make_mlp(rng, [2, 3, 1])
+    unused = Value(9.0)
+
+    def f(model: list[list[list[Value]]], x: list[Value], y: Value) -> Value:
+        return LOSSES["squared"](mlp(model, x, "tanh"), y)
+
+    rec = record(f, layers, [0.1, 0.2], 0.5, batch_argnums=(1, 2))
+    every = {id(p) for layer in layers for neuron in layer for p in neuron}
+    assert {id(p) for p in rec.params} == every
+    assert id(unused) not in {id(p) for p in rec.params}
+    labels = {v.label for v in rec.output.walk() if v.is_leaf and v.label}
+    assert labels == {"x[0]", "x[1]", "y"}
+    X = np.random.default_rng(2).uniform(-1, 1, size=(6, 2))
+    Y = np.linspace(-1, 1, 6)
+    assert_matches_engine(lambda x, y: f(layers, x, y), [X, Y], rec.params)
+    with pytest.raises(InvalidInputError, match="expected 2 batch arguments"):
+        rec.run(layers, X, Y)
