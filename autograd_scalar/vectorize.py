@@ -839,9 +839,11 @@ class Recording:
 
         ``examples``: which examples (default: the middle one and the last).
         """
-        np = _numpy()
-        inputs, batch, arrays = self._batch(batch_args)
+        _, batch, arrays = self._batch(batch_args)
         chosen = examples if examples is not None else sorted({batch // 2, batch - 1})
+        for i in chosen:
+            if not 0 <= i < batch:
+                raise InvalidInputError("verify", i, f"no example {i} in a batch of {batch}")
         values = self.run(*batch_args, verify="never").values
         for i in chosen:
             args = list(self._args)
@@ -857,7 +859,6 @@ class Recording:
                     f"the replay gives {got!r} for batch example {i} but the function gives "
                     f"{expected!r}; the graph depends on the data",
                 )
-        del np
         self._verified = True
 
     def run(
@@ -883,7 +884,7 @@ class Recording:
         if verify == "always" or (verify == "first" and not self._verified):
             self.verify(*batch_args)
         np = _numpy()
-        inputs, batch, arrays = self._batch(batch_args)
+        inputs, batch, _ = self._batch(batch_args)
         program = self._program(input_grads)
         seed = 1.0 if reduce == "sum" else 1.0 / batch
         with np.errstate(all="ignore"):  # inf derivatives (sqrt at 0) are expected

@@ -477,3 +477,13 @@ def test_shared_arguments_pass_through_and_params_default_to_the_leaves_reached(
     assert_matches_engine(lambda x, y: f(layers, x, y), [X, Y], rec.params)
     with pytest.raises(InvalidInputError, match="expected 2 batch arguments"):
         rec.run(layers, X, Y)
+
+
+def test_verify_on_chosen_examples() -> None:
+    rec = record(lambda x: x if x.data > 0 else -x, 1.0)
+    X = np.array([1.0, 2.0, -3.0])
+    rec.verify(X, examples=[0, 1])  # both take the recorded branch
+    with pytest.raises(DataDependentError, match="batch example 2"):
+        rec.verify(X, examples=[2])
+    with pytest.raises(InvalidInputError, match="no example 3"):
+        rec.verify(X, examples=[3])
