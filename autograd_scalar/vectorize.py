@@ -43,7 +43,8 @@ graphs (operations, wiring, constants) and the values are compared; a
 difference raises ``DataDependentError`` (``verify="always"`` re-checks
 every call, ``verify="never"`` never).
 
-How it is fast (the numbers stay the engine's, operation for operation):
+How it is fast (values are the engine's, operation for operation; gradients
+agree to rounding, some sums being taken in another order):
 
 * nodes with the same operation, depth and kind of operands form one step,
   one NumPy call over a ``(nodes × batch)`` block; operands are gathered by
@@ -54,6 +55,9 @@ How it is fast (the numbers stay the engine's, operation for operation):
   ``Σ wᵢxᵢ + b`` of a neuron) is one step that sums left to right in place;
 * a node used only as an operand of ``+`` shares the gradient of the sum (it
   is exactly 1 · upstream), so such chains cost nothing in the backward pass;
+* a layer's products ``w[j,k] · h[k]`` (shared weights, per-example inputs,
+  added up per neuron) are one broadcast product forward, and their
+  gradients' sums (over the batch, over the neurons) are matrix products;
 * nodes that depend only on shared leaves and constants are computed once,
   not once per example, and broadcast;
 * the work arrays of the last batch size are kept and reused.
@@ -394,6 +398,44 @@ class _Group:
 
 
 @dataclass(frozen=True)
+class _Outer:
+    """A layer's weights times its inputs: products ``w[j,k] · h[k]`` for
+    every neuron j and input k, ``w`` shared and ``h`` per example, whose
+    gradients arrive per neuron (each product is added into neuron j's sum).
+
+    Forward: one broadcast product into the ``(J, K, batch)`` block, the
+    engine's numbers. Backward: the product rule (∂/∂w = h, ∂/∂h = w) with its
+    sums over the batch and over the neurons done as matrix products,
+    instead of a ``(J·K × batch)`` block of terms: ∂/∂w[j,k] = Σ_b up[j]·h[k],
+    ∂/∂h[k] = Σ_j w[j,k]·up[j]."""
+
+    out: slice
+    shape: tuple[int, int]  # (J, K)
+    w_rows: Any  # value rows of w in u, j-major
+    h_rows: Any  # value rows of the K inputs in v
+    up_rows: Any  # gradient rows, in v, of what each neuron's products are added into
+    w_plan: _Scatter | None  # gradient rows of w, j-major; None: not needed
+    h_grad_rows: Any  # gradient rows of the K inputs, or None
+
+    def forward(self, np: ModuleType, store: tuple[Array, Array], graph: list[Value]) -> Any:
+        j, k = self.shape
+        w = store[_U][self.w_rows].reshape(j, k, 1)
+        out = store[_V][self.out]
+        np.multiply(w, store[_V][self.h_rows][None], out=out.reshape(j, k, out.shape[1]))
+        return None
+
+    def backward(
+        self, np: ModuleType, store: tuple[Array, Array], grads: tuple[Array, Array], saved: Any
+    ) -> None:
+        up = grads[_V][self.up_rows]  # (J, batch)
+        if self.w_plan is not None:
+            self.w_plan.add(np, grads, (up @ store[_V][self.h_rows].T).reshape(-1, 1), _U)
+        if self.h_grad_rows is not None:
+            w = store[_U][self.w_rows].reshape(self.shape)
+            grads[_V][self.h_grad_rows] += w.T @ up
+
+
+@dataclass(frozen=True)
 class _Chain:
     """Chains of additions ``((a₀ + a₁) + a₂) + … + a_L`` (the Σ wᵢxᵢ + b of
     a neuron) of one length and depth, summed into their output rows in
@@ -425,19 +467,59 @@ class _Chain:
             plan.add(np, grads, upstream, self.kind)
 
 
+def _outer(
+    np: ModuleType,
+    members: list[int],
+    out: slice,
+    kinds: tuple[int, ...],
+    parents: list[tuple[int, ...]],
+    row: list[int],
+    grad_row: list[int],
+    passes: Callable[[int, int], bool],
+) -> _Outer | None:
+    """An :class:`_Outer` step for a group of ``w · h`` products, if its
+    members are ``w[j,k] · h[k]`` neuron-major with one gradient row per neuron."""
+    a = kinds.index(_U)
+    b = 1 - a
+    h = [row[parents[i][b]] for i in members]
+    k = len(set(h))
+    j = len(members) // k
+    if j < 2 or h != h[:k] * j:
+        return None
+    up = [grad_row[i] for i in members]
+    if any(up[n] != up[n - n % k] for n in range(len(up))):
+        return None
+    # Gradients go to every w (or h) if any needs one: the others' rows are not read.
+    w_plan = None
+    if any(passes(parents[i][a], i) for i in members):
+        w_plan = _scatter_plan(np, _U, None, [grad_row[parents[i][a]] for i in members])
+    h_grad = None
+    if any(passes(parents[i][b], i) for i in members):
+        h_grad = _index(np, [grad_row[parents[i][b]] for i in members[:k]])
+    return _Outer(
+        out,
+        (j, k),
+        _index(np, [row[parents[i][a]] for i in members]),
+        _index(np, h[:k]),
+        np.asarray(up[::k], dtype=np.intp),
+        w_plan,
+        h_grad,
+    )
+
+
 class _Program:
     """A recording compiled for arrays: built once per recording (and choice
     of gradients), run for any batch size.
 
     Values live in two arrays: ``u`` (one column) for the nodes that depend
     only on shared leaves and constants, ``v`` (one column per example) for
-    the rest. Nodes of one operation, depth and operand kinds form a group,
-    one NumPy operation; chains of additions whose partial sums nothing else
-    uses are one cumulative sum. Gradients have the values' layout, with one
-    saving: a node whose only use is as an operand of ``+`` (or the left
-    operand of ``-``) has exactly its consumer's gradient (1 · upstream, added
-    to 0), so it shares the consumer's gradient row and passes nothing. The
-    numbers are the engine's.
+    the rest. Nodes of one operation, depth and operand kinds form a step
+    (:class:`_Group`); chains of additions whose partial sums nothing else
+    uses are one step (:class:`_Chain`), and so are a layer's products
+    (:class:`_Outer`). Gradients have the values' layout, with one saving: a
+    node whose only use is as an operand of ``+`` (or the left operand of
+    ``-``) has exactly its consumer's gradient (1 · upstream, added to 0), so
+    it shares the consumer's gradient row and passes nothing.
     """
 
     def __init__(self, graph: _Graph, params: list[Value], input_grads: bool) -> None:
@@ -524,7 +606,14 @@ class _Program:
                 for p in operands_of[i]:
                     if row[p] < 0:
                         place(p)
-            members.sort(key=lambda i: [row[p] for p in operands_of[i]])
+            if key[1] == "mul" and sorted(key[2]) == [_U, _V]:
+                # weights before inputs, whichever side they are on: a layer's
+                # products come out neuron-major, which _outer recognises
+                members.sort(
+                    key=lambda i: [row[p] for p in sorted(parents[i], key=kind.__getitem__)]
+                )
+            else:
+                members.sort(key=lambda i: [row[p] for p in operands_of[i]])
             start = size[kind[members[0]]]
             for i in members:
                 place(i)
@@ -541,7 +630,7 @@ class _Program:
             """Whether the gradient must be added into operand ``p`` of ``member``."""
             return needs[p] and alias[p] != member
 
-        self.steps: list[_Group | _Chain] = []
+        self.steps: list[_Group | _Chain | _Outer] = []
         for (_, op, kinds), members, start in ordered:
             out_slice = slice(start, start + len(members))
             grad_rows = _index(np, [grad_row[i] for i in members])
@@ -568,6 +657,11 @@ class _Program:
                 )
                 self.steps.append(_Chain(group_kind, out_slice, grad_rows, terms, tuple(scatters)))
                 continue
+            if op == "mul" and sorted(kinds) == [_U, _V]:
+                outer = _outer(np, members, out_slice, kinds, parents, row, grad_row, passes)
+                if outer is not None:
+                    self.steps.append(outer)
+                    continue
             rule = RULES[op]
             operands = []
             plans: list[_Scatter | None] = []

@@ -130,14 +130,17 @@ def make_mlp(rng: random.Random, sizes: list[int]) -> list[list[list[Value]]]:
     ]
 
 
-def mlp(layers: list[list[list[Value]]], x: list[Any], activation: str) -> Value:
+def mlp(
+    layers: list[list[list[Value]]], x: list[Any], activation: str, swap: bool = False
+) -> Value:
+    """micrograd's MLP; ``swap`` writes the products x·w instead of w·x."""
     for depth, layer in enumerate(layers):
         last = depth == len(layers) - 1
         out = []
         for neuron in layer:
             act = neuron[-1]
             for wi, xi in zip(neuron, x):
-                act = act + wi * xi
+                act = act + (xi * wi if swap else wi * xi)
             out.append(act if last else getattr(act, activation)())
         x = out
     result: Value = x[0]
@@ -160,9 +163,10 @@ LOSSES: dict[str, Callable[[Value, Value], Value]] = {
     st.sampled_from(sorted(LOSSES)),
     st.integers(1, 20),
     st.sampled_from(["sum", "mean"]),
+    st.booleans(),
 )
 def test_mlp_losses_match_the_engine(
-    seed: int, hidden: list[int], activation: str, loss: str, batch: int, reduce: str
+    seed: int, hidden: list[int], activation: str, loss: str, batch: int, reduce: str, swap: bool
 ) -> None:
     rng = random.Random(seed)
     nin = rng.randint(1, 3)
@@ -173,9 +177,28 @@ def test_mlp_losses_match_the_engine(
     Y = nrng.choice([-1.0, 1.0], size=batch)
 
     def f(x: list[Value], y: Value) -> Value:
-        return LOSSES[loss](mlp(layers, x, activation), y)
+        return LOSSES[loss](mlp(layers, x, activation, swap), y)
 
     assert_matches_engine(f, [X, Y], params, reduce)
+
+
+def test_layers_products_become_matrix_products() -> None:
+    """micrograd's layout is recognised (two layers' products are one step
+    each, whichever side the weight is on) and still matches the engine."""
+    rng = random.Random(7)
+    layers = make_mlp(rng, [3, 4, 5, 1])
+    params = [p for layer in layers for neuron in layer for p in neuron]
+    X = np.random.default_rng(7).uniform(-2, 2, size=(9, 3))
+    Y = np.ones(9)
+    for swap in (False, True):
+
+        def f(x: list[Value], y: Value, swap: bool = swap) -> Value:
+            return LOSSES["hinge"](mlp(layers, x, "relu", swap), y)
+
+        rec = record(f, X[0].tolist(), 1.0, params=params)
+        program = rec._program(True)
+        assert sum(type(s) is vectorize._Outer for s in program.steps) == 2
+        assert_matches_engine(f, [X, Y], params, "mean")
 
 
 def test_a_wrong_array_rule_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -487,3 +510,18 @@ def test_verify_on_chosen_examples() -> None:
         rec.verify(X, examples=[2])
     with pytest.raises(InvalidInputError, match="no example 3"):
         rec.verify(X, examples=[3])
+
+
+def test_products_not_summed_per_neuron_are_not_taken_for_a_layer() -> None:
+    """w[j,k]·x[k] for every j, k, but each product through its own tanh:
+    the gradients do not arrive per neuron, so no matrix product applies."""
+    w = [[Value(0.1 * (j + 1) - 0.2 * k) for k in range(3)] for j in range(2)]
+    params = [p for row in w for p in row]
+
+    def f(x: list[Value]) -> Value:
+        return sum(((w[j][k] * x[k]).tanh() for j in range(2) for k in range(3)), Value(0.0))
+
+    X = np.random.default_rng(3).uniform(-2, 2, size=(5, 3))
+    rec = record(f, X[0].tolist(), params=params)
+    assert not any(type(s) is vectorize._Outer for s in rec._program(True).steps)
+    assert_matches_engine(f, [X], params)
