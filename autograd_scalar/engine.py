@@ -32,6 +32,7 @@ from typing import Any
 
 from .errors import (
     AutogradError,
+    DataDependentError,
     DomainError,
     InvalidInputError,
     NonFiniteError,
@@ -57,6 +58,11 @@ Number = float | int
 # answers both questions, and each thread and asyncio task has its own.
 _RECORD = 1  # build the graph (off under no_grad)
 _CHECK = 2  # look for NaN and inf (on under detect_anomaly)
+# Comparisons raise (set while autograd_scalar.vectorize records a function:
+# a branch on a comparison would bake one example's path into the recording).
+# Any bit besides _RECORD sends + and * down the general path, which is fine
+# for the one example recorded.
+_TRACE = 4
 _MODE: ContextVar[int] = ContextVar("autograd_scalar_mode", default=_RECORD)
 
 _new = object.__new__
@@ -292,15 +298,23 @@ class Value:
 
     # ------------------------------------------------- comparisons (no grads)
     def __lt__(self, other: Value | Number) -> bool:
+        if _MODE.get() & _TRACE:
+            _refuse_comparison("<", self, other)
         return self.data < _data_of(other, "<")
 
     def __le__(self, other: Value | Number) -> bool:
+        if _MODE.get() & _TRACE:
+            _refuse_comparison("<=", self, other)
         return self.data <= _data_of(other, "<=")
 
     def __gt__(self, other: Value | Number) -> bool:
+        if _MODE.get() & _TRACE:
+            _refuse_comparison(">", self, other)
         return self.data > _data_of(other, ">")
 
     def __ge__(self, other: Value | Number) -> bool:
+        if _MODE.get() & _TRACE:
+            _refuse_comparison(">=", self, other)
         return self.data >= _data_of(other, ">=")
 
     __hash__ = object.__hash__
@@ -385,6 +399,19 @@ def _const(number: object, op: str) -> Value:
     node._op = CONST
     node._p0 = node._p1 = node._d0 = node._d1 = None
     return node
+
+
+def _refuse_comparison(op: str, a: Value, b: object) -> None:
+    """Comparing Values while a function is being recorded for replay: the
+    branch it feeds would be taken for every example as it was for this one."""
+    raise DataDependentError(
+        op,
+        (a.data, _data_of(b, op)),
+        "a Value was compared while recording a function for batched replay; a branch on "
+        "it would make the graph depend on the data. Use relu/abs (recorded operations) "
+        "instead of a Python if",
+        a.label,
+    )
 
 
 def _data_of(other: object, op: str) -> float:

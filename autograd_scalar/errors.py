@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "AutogradError",
+    "DataDependentError",
     "DomainError",
     "InvalidInputError",
     "NonFiniteError",
@@ -64,3 +65,9 @@ class ShapeError(AutogradError, ValueError):
     """Sequences of the wrong length or nesting: an input of the wrong size for
     a network, predictions and labels of different lengths, a parameter file
     that does not fit the model."""
+
+
+class DataDependentError(AutogradError, ValueError):
+    """A function whose graph depends on its input data, met while recording it
+    for batched replay (:mod:`autograd_scalar.vectorize`): a comparison of
+    Values, or a different graph for another example."""
