@@ -20,6 +20,7 @@ from .engine import (
 )
 from .errors import (
     AutogradError,
+    DataDependentError,
     DomainError,
     InvalidInputError,
     NonFiniteError,
@@ -44,6 +45,7 @@ __all__ = [
     "Adam",
     "AutogradError",
     "CustomOp",
+    "DataDependentError",
     "Dual",
     "GradcheckError",
     "History",

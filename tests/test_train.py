@@ -235,3 +235,40 @@ def test_fit_progress_shows_loss_and_accuracy() -> None:
     assert last.startswith("training 5/5")
     assert " loss " in last
     assert " acc " in last
+
+
+# ----------------------------------------------------------- vectorized=True
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "mse_half"])
+def test_vectorized_fit_follows_the_scalar_fit(loss: str) -> None:
+    """Replaying the recorded per-example loss gives the same training run."""
+    pytest.importorskip("numpy")
+    from autograd_scalar.datasets import make_moons
+    from autograd_scalar.nn import MLP
+
+    X, y = make_moons(40, noise=0.1, seed=3)
+    runs = []
+    for vectorized in (False, True):
+        model = MLP(2, [6, 1], activation="tanh", seed=5)
+        history = fit(
+            model, X, y, loss=loss, epochs=8, batch_size=16, progress=False, vectorized=vectorized
+        )
+        runs.append(([p.data for p in model.parameters()], history))
+    (scalar_params, scalar), (replay_params, replayed) = runs
+    assert replay_params == pytest.approx(scalar_params, rel=1e-9, abs=1e-12)
+    assert replayed.loss == pytest.approx(scalar.loss, rel=1e-9)
+    assert replayed.accuracy == scalar.accuracy
+
+
+def test_vectorized_fit_refuses_a_loss_it_cannot_replay() -> None:
+    pytest.importorskip("numpy")
+    from autograd_scalar.nn import MLP
+
+    with pytest.raises(DomainError, match="vectorized=True supports"):
+        fit(
+            MLP(2, [3], seed=0),
+            [[0.0, 1.0]],
+            [1],
+            loss="cross_entropy",
+            vectorized=True,
+            progress=False,
+        )
