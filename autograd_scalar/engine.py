@@ -64,6 +64,7 @@ _CHECK = 2  # look for NaN and inf (on under detect_anomaly)
 # for the one example recorded.
 _TRACE = 4
 _MODE: ContextVar[int] = ContextVar("autograd_scalar_mode", default=_RECORD)
+_mode = _MODE.get  # bound once: the hot path saves a method lookup per operation
 
 _new = object.__new__
 _isfinite = math.isfinite
@@ -196,7 +197,7 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _const(other, "add")
-        if _MODE.get() != _RECORD:  # no_grad or detect_anomaly: the general path
+        if _mode() != _RECORD:  # no_grad, detect_anomaly or recording: the general path
             return _binary(_ADD, self, other)
         node = _new(Value)
         node.data = self.data + other.data
@@ -220,7 +221,7 @@ class Value:
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _const(other, "mul")
-        if _MODE.get() != _RECORD:
+        if _mode() != _RECORD:
             return _binary(_MUL, self, other)
         x = self.data
         y = other.data
@@ -519,45 +520,47 @@ def _topological_order(root: Value) -> list[Value]:
     """The non-leaf nodes below ``root``, each before every node it uses
     (``root`` last, so that popping from the end walks output-first).
 
-    An iterative depth-first search: no recursion limit. Instead of a visited
-    set it marks nodes through ``grad``, which backward resets anyway: two fresh
-    float objects equal to 0.0, told apart by identity, mean "being expanded"
-    and "done", so a reached node already holds a zero gradient. Leaves are
-    not listed: they only receive gradients.
+    An iterative depth-first search: no recursion limit. A node is marked
+    when first expanded, through ``grad``, which backward resets anyway: a
+    fresh float object equal to 0.0, told apart by identity, so a reached node
+    already holds a zero gradient (no visited set). Below an expanded node the
+    stack keeps it and an ``_EXIT`` sentinel: popping the sentinel lists the
+    node without touching it again. In a DAG a marked parent is always
+    finished (otherwise it would be its own ancestor), so one mark suffices.
+    Leaves are not listed: they only receive gradients.
     """
-    entered = float("0")  # float() of a str makes a new object, never a cached one
-    done = float("0")
+    mark = float("0")  # float() of a str makes a new object, never a cached one
+    exit_ = _EXIT
     order: list[Value] = []
     append = order.append
-    stack = [root]
+    stack: list[Any] = [root]
     push = stack.append
     pop = stack.pop
     while stack:
-        node = stack[-1]
-        mark = node.grad
-        if mark is entered:  # its parents are done: it can be listed
-            pop()
-            node.grad = done
+        node = pop()
+        if node is exit_:  # everything it uses is listed: list it
+            append(pop())
+            continue
+        if node.grad is mark:  # pushed twice, expanded already
+            continue
+        node.grad = mark
+        p0 = node._p0
+        p1 = node._p1
+        todo0 = p0 is not None and p0._p0 is not None and p0.grad is not mark
+        todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
+        if todo0 or todo1:
+            push(node)
+            push(exit_)
+            if todo0:
+                push(p0)
+            if todo1:
+                push(p1)
+        else:  # only leaves or finished nodes below: list it now
             append(node)
-        elif mark is done:  # listed already, via another path
-            pop()
-        else:
-            pushed = False
-            parent = node._p0
-            if parent is not None and parent._p0 is not None and parent.grad is not done:
-                push(parent)
-                pushed = True
-            parent = node._p1
-            if parent is not None and parent._p0 is not None and parent.grad is not done:
-                push(parent)
-                pushed = True
-            if pushed:
-                node.grad = entered
-            else:  # only leaves or finished parents below: list it now
-                pop()
-                node.grad = done
-                append(node)
     return order
+
+
+_EXIT = object()
 
 
 def _backpropagate(order: list[Value]) -> None:

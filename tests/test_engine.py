@@ -304,3 +304,61 @@ def test_dropped_graph_is_freed_by_reference_counting_alone() -> None:
         gc.enable()
     assert held > 20_000 * 4 * 100  # 80,000 nodes were alive
     assert after < held / 100  # and went back without the cyclic collector
+
+
+def test_backward_adds_terms_in_its_topological_order() -> None:
+    """The step-through replays backward() in _topological_order's order, so
+    that must be the order backward() adds terms in. Floating-point sums
+    depend on order: 1e16 + 1 - 1e16 is 0 or 1."""
+    from autograd_scalar.engine import _topological_order
+
+    x = Value(1.0, label="x")
+    s = x * 1.0
+    root = ((s * 1e16) + (s * 1.0)) + (s * -1e16)
+    order = _topological_order(root)[::-1]  # listed root last; processed root first
+    assert order[0] is root and order[-1] is s
+    expected = 0.0
+    for node in order:  # s's users in processing order, each adding ∂node/∂s · 1
+        if s in node.parents:
+            expected += node.local_grads[node.parents.index(s)]
+    root.backward()
+    assert s.grad == expected
+    assert x.grad == expected
+
+
+def test_topological_order_lists_every_node_before_its_users() -> None:
+    from autograd_scalar.engine import _topological_order
+
+    a = Value(0.5)
+    b = a * a
+    c = b.tanh() + b
+    d = c * a + c.exp()
+    order = _topological_order(d)
+    position = {id(n): i for i, n in enumerate(order)}
+    assert len(order) == len(position) == sum(1 for n in d.walk() if not n.is_leaf)
+    for node in order:
+        for parent in node.parents:
+            if not parent.is_leaf:
+                assert position[id(parent)] < position[id(node)]
+
+
+def test_an_interrupted_backward_leaves_nothing_stale() -> None:
+    """backward() marks nodes through grad; a pass cut short (here by a
+    KeyboardInterrupt from a local derivative) must not confuse the next one."""
+    x = Value(0.3)
+    h = x.tanh()
+    y = h * h + h
+
+    class Boom:
+        def __mul__(self, other: object) -> float:
+            raise KeyboardInterrupt
+
+    saved = y._d1
+    y._d1 = Boom()
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    y._d1 = saved
+    x.grad = 0.0
+    y.backward()
+    t = math.tanh(0.3)
+    assert x.grad == pytest.approx((2 * t + 1) * (1 - t * t), rel=1e-15)
