@@ -543,20 +543,25 @@ def _topological_order(root: Value) -> list[Value]:
             continue
         if node.grad is mark:  # pushed twice, expanded already
             continue
-        node.grad = mark
-        p0 = node._p0
-        p1 = node._p1
-        todo0 = p0 is not None and p0._p0 is not None and p0.grad is not mark
-        todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
-        if todo0 or todo1:
-            push(node)
-            push(exit_)
-            if todo0:
+        while True:
+            node.grad = mark
+            p0 = node._p0
+            p1 = node._p1
+            todo0 = p0 is not None and p0._p0 is not None and p0.grad is not mark
+            todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
+            if todo0 and todo1:
+                push(node)
+                push(exit_)
                 push(p0)
-            if todo1:
                 push(p1)
-        else:  # only leaves or finished nodes below: list it now
-            append(node)
+                break
+            if todo0 or todo1:  # one parent to expand (a chain): go straight on
+                push(node)
+                push(exit_)
+                node = p0 if todo0 else p1
+                continue
+            append(node)  # only leaves or finished nodes below: list it now
+            break
     return order
 
 
