@@ -523,16 +523,22 @@ def _topological_order(root: Value) -> list[Value]:
     An iterative depth-first search: no recursion limit. A node is marked
     when first expanded, through ``grad``, which backward resets anyway: a
     fresh float object equal to 0.0, told apart by identity, so a reached node
-    already holds a zero gradient (no visited set). Below an expanded node the
-    stack keeps it and an ``_EXIT`` sentinel: popping the sentinel lists the
-    node without touching it again. In a DAG a marked parent is always
-    finished (otherwise it would be its own ancestor), so one mark suffices.
-    Leaves are not listed: they only receive gradients.
+    already holds a zero gradient (no visited set). In a DAG a marked parent
+    is always finished (otherwise it would be its own ancestor), so one mark
+    suffices.
+
+    Below an expanded node the stack keeps it and an ``_EXIT`` sentinel:
+    popping the sentinel lists the node without reading it again. A node with
+    one parent to expand leads straight on to it; such a run of nodes (a chain)
+    is kept in a list and listed at once, in reverse, when its end is done
+    (``_RUN_EXIT``). Leaves are not listed: they only receive gradients.
     """
     mark = float("0")  # float() of a str makes a new object, never a cached one
     exit_ = _EXIT
+    run_exit = _RUN_EXIT
     order: list[Value] = []
     append = order.append
+    extend = order.extend
     stack: list[Any] = [root]
     push = stack.append
     pop = stack.pop
@@ -541,8 +547,12 @@ def _topological_order(root: Value) -> list[Value]:
         if node is exit_:  # everything it uses is listed: list it
             append(pop())
             continue
+        if node is run_exit:  # a whole run's end is listed: list the run
+            extend(reversed(pop()))
+            continue
         if node.grad is mark:  # pushed twice, expanded already
             continue
+        run: list[Value] | None = None
         while True:
             node.grad = mark
             p0 = node._p0
@@ -550,22 +560,33 @@ def _topological_order(root: Value) -> list[Value]:
             todo0 = p0 is not None and p0._p0 is not None and p0.grad is not mark
             todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
             if todo0 and todo1:
-                push(node)
-                push(exit_)
+                if run is None:
+                    push(node)
+                    push(exit_)
+                else:
+                    run.append(node)
+                    push(run)
+                    push(run_exit)
                 push(p0)
                 push(p1)
                 break
             if todo0 or todo1:  # one parent to expand (a chain): go straight on
-                push(node)
-                push(exit_)
+                if run is None:
+                    run = [node]
+                else:
+                    run.append(node)
                 node = p0 if todo0 else p1
                 continue
-            append(node)  # only leaves or finished nodes below: list it now
+            # only leaves or finished nodes below: list it, and the run above it
+            append(node)
+            if run is not None:
+                extend(reversed(run))
             break
     return order
 
 
 _EXIT = object()
+_RUN_EXIT = object()
 
 
 def _backpropagate(order: list[Value]) -> None:
