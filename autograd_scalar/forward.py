@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Number, Value, _as_float, _domain_error, no_grad
+from .engine import Number, Value, _as_float, _data_of, _domain_error, no_grad
 from .errors import InvalidInputError
 from .rules import FLOAT_MATH, RULES, Rule
 
@@ -133,10 +133,10 @@ class Dual:
     def __pow__(self, other: Dual | Value | Number) -> Dual:
         if type(other) is Dual:
             return _binary(_POWV, self, other)
-        return apply_rule(_POW, self, _number(other, "pow"))
+        return apply_rule(_POW, self, _data_of(other, "pow"))
 
     def __rpow__(self, other: Number) -> Dual:
-        return apply_rule(_RPOW, self, _number(other, "rpow"))
+        return apply_rule(_RPOW, self, _data_of(other, "rpow"))
 
     def __abs__(self) -> Dual:
         return apply_rule(RULES["abs"], self)
@@ -202,10 +202,6 @@ def _lift(other: object, op: str) -> Dual:
     constant.primal = other.data if isinstance(other, Value) else _as_float(other, op)
     constant.tangent = 0.0
     return constant
-
-
-def _number(other: object, op: str) -> float:
-    return other.data if isinstance(other, Value) else _as_float(other, op)
 
 
 def apply_rule(rule: Rule, x: Dual, y: Dual | float | None = None) -> Dual:
