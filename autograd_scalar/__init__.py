@@ -8,17 +8,8 @@
 (-0.002682, 0.002682)
 """
 
-from .custom import CustomOp, OpDefinitionError, define_op, remove_op
-from .engine import (
-    Value,
-    detect_anomaly,
-    enable_grad,
-    is_anomaly_enabled,
-    is_grad_enabled,
-    no_grad,
-    zero_grad,
-)
-from .errors import (
+from .check.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .core.errors import (
     AutogradError,
     DataDependentError,
     DomainError,
@@ -28,14 +19,26 @@ from .errors import (
     ShapeError,
     ZeroDivisionError_,
 )
-from .forward import Dual, cost_table, count_ops, jvp
-from .functional import grad, gradients, hessian, hvp, value_and_grad
-from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .nn import MLP, Layer, Module, Neuron
-from .optim import SGD, Adam
-from .rules import RULES, Rule
-from .train import History, fit
+from .core.extend import CustomOp, OpDefinitionError, define_op, remove_op
+from .core.functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from .core.rules import RULES, Rule
+from .core.value import (
+    Value,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    zero_grad,
+)
+from .moved import install as _install_moved_modules
+from .nn.module import MLP, Layer, Module, Neuron
+from .nn.optim import SGD, Adam
+from .nn.train import History, fit
+from .transforms.forward import Dual, cost_table, count_ops, jvp
+from .transforms.functional import grad, gradients, hessian, hvp, value_and_grad
+
+_install_moved_modules(__name__)
 
 __version__ = "0.1.0"
 

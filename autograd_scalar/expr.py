@@ -32,10 +32,10 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import functions
-from .engine import Value, detect_anomaly
-from .errors import AutogradError
-from .rules import RULES
+from .core import functions
+from .core.errors import AutogradError
+from .core.rules import RULES
+from .core.value import Value, detect_anomaly
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ExpressionError", "evaluate", "parse"]
 

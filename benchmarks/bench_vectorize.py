@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import workloads  # noqa: E402
 
-from autograd_scalar.engine import Value  # noqa: E402
+from autograd_scalar.core.value import Value  # noqa: E402
 from autograd_scalar.vectorize import Recording, record  # noqa: E402
 
 try:

@@ -6,7 +6,7 @@ python docs/make_diagrams.py
 from pathlib import Path
 from types import SimpleNamespace
 
-from autograd_scalar.engine import Value
+from autograd_scalar.core.value import Value
 from autograd_scalar.viz import draw_graph, draw_network, step_through
 
 OUT = Path(__file__).parent / "images"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_scalar.engine import Value
+from autograd_scalar.core.value import Value
 from autograd_scalar.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, evaluate, parse
 from autograd_scalar.viz.graph import draw_graph
 

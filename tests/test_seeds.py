@@ -14,9 +14,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_scalar.engine import Value
-from autograd_scalar.losses import l2_penalty, mse
+from autograd_scalar.core.value import Value
 from autograd_scalar.nn import MLP, Layer
+from autograd_scalar.nn.losses import l2_penalty, mse
 
 # ------------------------------------------------------------------- seed 002
 # The lecture's figure (Hung-yi Lee's example), weights[l][j][k] from input k to neuron j.

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine import CONST, Value
+from ..core.value import CONST, Value
 from .diagram import Diagram, require_graphviz
 from .trace import DEFAULT_MAX_NODES, Trace, fmt, graph_nodes, trace_backward
 

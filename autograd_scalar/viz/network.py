@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..engine import Value
-from ..errors import InvalidInputError
-from ..rules import RULES
+from ..core.errors import InvalidInputError
+from ..core.rules import RULES
+from ..core.value import Value
 from .diagram import Diagram
 from .graph import KIND_STYLES, _graph, _label, gradients_computed
 from .trace import fmt

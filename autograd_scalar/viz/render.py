@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import AutogradError
+from ..core.errors import AutogradError
 
 __all__ = [
     "ENV_VAR",

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import Value
+from ..core.value import Value
 from .graph import _legend, backward_graph, node_names
 from .render import render
 from .trace import DEFAULT_MAX_NODES, Term, Trace, fmt, graph_nodes, trace_backward

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import CONST, Value
-from ..errors import AutogradError
+from ..core.errors import AutogradError
+from ..core.value import CONST, Value
 
 __all__ = [
     "DEFAULT_MAX_NODES",

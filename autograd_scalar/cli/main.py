@@ -1,0 +1,146 @@
+"""Command line: ``python -m autograd_scalar <command>`` (also installed as
+``autograd-scalar``).
+
+Commands:
+
+* ``demo``: train an MLP on two moons and write pictures (see
+  :mod:`autograd_scalar.cli.demo`);
+* ``graph``: draw the graph of an expression (see
+  :mod:`autograd_scalar.cli.graph`, which needs the ``[viz]`` extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not x > 0.0 or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return x
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}") from None
+    if not 0.0 <= x < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}")
+    return x
+
+
+def _sizes(text: str) -> list[int]:
+    return [_positive_int(part) for part in text.split(",")]
+
+
+def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", default="autograd_scalar_output", help="output folder (default: %(default)s)"
+    )
+    parser.add_argument("--epochs", type=_positive_int, default=100, help="default: %(default)s")
+    parser.add_argument(
+        "--samples", type=_positive_int, default=100, help="two-moons points (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--noise", type=_nonnegative_float, default=0.1, help="default: %(default)s"
+    )
+    parser.add_argument(
+        "--hidden", type=_sizes, default=[16, 16],
+        help="hidden layer sizes, comma-separated (default: 16,16)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lr", type=_positive_float, default=1.0, help="initial learning rate (default: 1.0)"
+    )
+    parser.add_argument(
+        "--l2", type=_nonnegative_float, default=1e-4, help="L2 penalty λ (default: 1e-4)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="data and weights (default: 0)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    result = run_demo(
+        args.out,
+        samples=args.samples,
+        noise=args.noise,
+        hidden=args.hidden,
+        epochs=args.epochs,
+        lr=args.lr,
+        l2=args.l2,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    return 130 if result.history.interrupted else 0
+
+
+def _build_parser(with_graph_cli: bool) -> tuple[argparse.ArgumentParser, str | None]:
+    parser = argparse.ArgumentParser(
+        prog="autograd-scalar",
+        description="A scalar reverse-mode autodiff engine for learning backpropagation.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="train an MLP on two moons; write its decision boundary and a neuron's graph",
+        description="Train an MLP on two moons with a progress bar, print the accuracy, and "
+        "write a decision-boundary picture and one neuron's forward/backward graph.",
+    )
+    _add_demo_arguments(demo)
+    demo.set_defaults(handler=_run_demo)
+    graph = commands.add_parser("graph", help="draw the computational graph of an expression")
+    problem = None
+    if with_graph_cli:
+        # Imported only for this command, so `demo` never pays for it.
+        try:
+            graph_cli = importlib.import_module("autograd_scalar.cli.graph")
+        except ImportError as exc:
+            problem = f"the graph command is not available: {exc}"
+        else:
+            graph_cli.add_arguments(graph)
+            graph.set_defaults(handler=graph_cli.run)
+    if problem is not None or not with_graph_cli:
+        graph.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        if problem is not None:
+            graph.description = problem
+    return parser, problem
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    wants_graph = bool(args_list) and args_list[0] == "graph"
+    parser, problem = _build_parser(with_graph_cli=wants_graph)
+    args = parser.parse_args(args_list)
+    if problem is not None:
+        print(f"autograd-scalar: error: {problem}", file=sys.stderr)
+        return 2
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    return int(handler(args))

@@ -1,0 +1,276 @@
+"""A functional API for derivatives of plain Python functions of scalars.
+
+Shaped like HIPS autograd and JAX: :func:`grad` turns ``f`` into the function
+that returns its derivative, so derivatives compose to any order.
+
+>>> from autograd_scalar.functions import sin
+>>> df = grad(sin)
+>>> d2f = grad(df)
+>>> d3f = grad(d2f)
+>>> [round(d(1.0), 6) for d in (df, d2f, d3f)]   # cos 1, -sin 1, -cos 1
+[0.540302, -0.841471, -0.540302]
+
+The returned functions accept floats (and then return floats) or
+:class:`~autograd_scalar.Value` nodes (and then return Values recorded in the
+graph, which is what lets ``grad(grad(f))`` work). Derivatives are computed
+without touching any node's ``.grad``, so they can be taken in the middle of
+another computation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..core.errors import InvalidInputError
+from ..core.value import (
+    _MODE,
+    _RECORD,
+    Number,
+    Value,
+    _backward_anomaly,
+    _const,
+    _recorded_locals,
+    enable_grad,
+    is_anomaly_enabled,
+)
+
+__all__ = ["gradients", "grad", "hessian", "hvp", "value_and_grad"]
+
+Argnums = int | Sequence[int]
+
+
+def gradients(
+    output: Value | Number, inputs: Sequence[Value], *, create_graph: bool = False
+) -> list[Any]:
+    """∂output/∂input for each of ``inputs``, leaving every ``.grad`` alone.
+
+    Like ``torch.autograd.grad``: the chain rule runs from ``output`` down to
+    ``inputs`` and stops there (what an input depends on is not visited).
+    With ``create_graph=True`` the results are Values recorded in the graph;
+    otherwise floats. An input ``output`` does not depend on gets 0.
+
+    >>> x, y = Value(2.0), Value(5.0)
+    >>> gradients(x * x * y, [x, y])
+    [20.0, 4.0]
+    >>> x.grad   # untouched
+    0.0
+    """
+    if not isinstance(output, Value):
+        return [_zero(create_graph) for _ in inputs]
+    boundary = {id(v) for v in inputs}
+    order = _order(output, boundary)
+    grads: dict[int, Any] = {id(output): _const(1.0, "grad") if create_graph else 1.0}
+    check = is_anomaly_enabled()
+    # Record the derivative graph, but check each gradient rather than each of
+    # its operations (as Value.backward does under detect_anomaly).
+    token = _MODE.set(_RECORD) if create_graph else None
+    try:
+        for node in reversed(order):
+            upstream = grads.get(id(node))
+            if upstream is None:
+                continue
+            if create_graph:
+                pairs = zip((node._p0, node._p1), _recorded_locals(node))
+            else:
+                pairs = zip((node._p0, node._p1), (node._d0, node._d1))
+            for parent, local in pairs:
+                if parent is None or local is None:
+                    continue
+                term = upstream if type(local) is float and local == 1.0 else local * upstream
+                known = grads.get(id(parent))
+                total = term if known is None else known + term
+                grads[id(parent)] = total
+                if check:
+                    value = total.data if isinstance(total, Value) else total
+                    if not math.isfinite(value):
+                        raise _backward_anomaly(parent, value, node, local, upstream)
+    finally:
+        if token is not None:
+            _MODE.reset(token)
+    return [grads.get(id(v), _zero(create_graph)) for v in inputs]
+
+
+def _zero(create_graph: bool) -> Any:
+    return _const(0.0, "grad") if create_graph else 0.0
+
+
+def _order(root: Value, boundary: set[int]) -> list[Value]:
+    """Non-leaf nodes from ``root`` down to (not past) the boundary, each
+    after every node that uses it (``root`` last)."""
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen or node.is_leaf:
+            continue
+        seen.add(id(node))
+        if id(node) in boundary and node is not root:
+            continue  # an input: it receives a gradient and passes it no further
+        stack.append((node, True))
+        for parent in node.parents:
+            if id(parent) not in seen and not parent.is_leaf:
+                stack.append((parent, False))
+    return order
+
+
+def _check_argnums(argnums: Argnums, n_args: int, name: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if isinstance(i, bool) or not isinstance(i, int) or not -n_args <= i < n_args:
+            raise InvalidInputError(
+                name, i, f"argnums {argnums!r} does not fit a call with {n_args} arguments"
+            )
+    return tuple(i % n_args for i in nums)
+
+
+def _inputs(args: Sequence[Any], nums: tuple[int, ...], name: str) -> tuple[list[Any], bool]:
+    """The arguments with each differentiated one replaced by a fresh node,
+    and whether any argument is a Value (then results must be Values too).
+
+    A Value argument becomes ``arg + 0``, a new node whose gradient flows back
+    into ``arg``: the derivative stays differentiable with respect to it, and
+    two arguments that are the same node, or depend on each other, are still
+    separate variables for ``f``, as its signature says."""
+    nested = any(isinstance(a, Value) for a in args)
+    call = list(args)
+    for i in nums:
+        a = args[i]
+        if isinstance(a, Value):
+            call[i] = a + 0.0
+        elif isinstance(a, bool) or not isinstance(a, (int, float)):
+            raise InvalidInputError(
+                name, a, f"argument {i} must be a real number or a Value, got {a!r}"
+            )
+        else:
+            call[i] = Value(a, label=f"arg{i}")
+    return call, nested
+
+
+def _scalar(out: object, f: Callable[..., Any], name: str) -> Value | float:
+    if isinstance(out, Value):
+        return out
+    if isinstance(out, bool) or not isinstance(out, (int, float)):
+        fname = getattr(f, "__name__", "f")
+        raise InvalidInputError(
+            name, out, f"{fname} must return a scalar (a Value or a number), got {out!r}"
+        )
+    return float(out)
+
+
+def _value_and_grads(
+    f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...], name: str
+) -> tuple[Any, list[Any], bool]:
+    call, nested = _inputs(args, nums, name)
+    with enable_grad():
+        out = _scalar(f(*call), f, name)
+    grads = gradients(out, [call[i] for i in nums], create_graph=nested)
+    if not nested:
+        value: Any = out.data if isinstance(out, Value) else out
+    else:
+        value = out if isinstance(out, Value) else _const(out, name)
+    return value, grads, nested
+
+
+def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
+    """Like :func:`grad`, but the function returns ``(f(*args), gradient)``.
+
+    >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
+    (12.0, (4.0, 3.0))
+    """
+
+    def value_and_derivative(*args: Any) -> tuple[Any, Any]:
+        nums = _check_argnums(argnums, len(args), "value_and_grad")
+        value, grads, _ = _value_and_grads(f, args, nums, "value_and_grad")
+        return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
+
+    value_and_derivative.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return value_and_derivative
+
+
+def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The function computing ∂f/∂(argument ``argnums``) by reverse mode.
+
+    ``f`` must return a scalar (a Value or a number). With an int ``argnums``
+    the result is one derivative; with a tuple, a tuple of them. Floats in,
+    floats out; any Value among the arguments makes the results Values,
+    differentiable again (the backward pass is recorded, as with
+    ``backward(create_graph=True)``), so ``grad`` nests to any order.
+
+    >>> def f(x, y):
+    ...     return x * x * y
+    >>> grad(f)(3.0, 2.0)                 # 2xy
+    12.0
+    >>> grad(f, argnums=(0, 1))(3.0, 2.0)  # (2xy, x²)
+    (12.0, 9.0)
+    >>> grad(grad(f))(3.0, 2.0)           # 2y
+    4.0
+    """
+
+    def derivative(*args: Any) -> Any:
+        nums = _check_argnums(argnums, len(args), "grad")
+        _, grads, _ = _value_and_grads(f, args, nums, "grad")
+        return grads[0] if isinstance(argnums, int) else tuple(grads)
+
+    derivative.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return derivative
+
+
+def hessian(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[..., Any]:
+    """The function returning the matrix of second derivatives, a list of lists.
+
+    ``H[i][j] = ∂²f/∂xᵢ∂xⱼ`` over the arguments ``argnums`` (all by default),
+    computed by differentiating the recorded gradient once per row.
+
+    >>> def f(x, y):
+    ...     return x * x * y + y * y * y
+    >>> hessian(f)(1.0, 2.0)   # [[2y, 2x], [2x, 6y]]
+    [[4.0, 2.0], [2.0, 12.0]]
+    """
+
+    def second_derivatives(*args: Any) -> list[list[Any]]:
+        nums = _check_argnums(
+            tuple(range(len(args))) if argnums is None else argnums, len(args), "hessian"
+        )
+        call, nested = _inputs(args, nums, "hessian")
+        inputs = [call[i] for i in nums]
+        with enable_grad():
+            out = _scalar(f(*call), f, "hessian")
+        first = gradients(out, inputs, create_graph=True)
+        return [gradients(g, inputs, create_graph=nested) for g in first]
+
+    second_derivatives.__name__ = f"hessian({getattr(f, '__name__', 'f')})"
+    return second_derivatives
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], vector: Sequence[Any]) -> list[Any]:
+    """The Hessian-vector product ``H(primals) · vector`` without forming ``H``.
+
+    Differentiates ``∇f · vector`` once more (reverse over reverse): about the
+    cost of two gradients, whatever the number of inputs.
+
+    >>> def f(x, y):
+    ...     return x * x * y + y * y * y
+    >>> hvp(f, [1.0, 2.0], [1.0, 0.0])   # the first column of the Hessian
+    [4.0, 2.0]
+    """
+    if len(primals) != len(vector):
+        raise InvalidInputError(
+            "hvp",
+            (len(primals), len(vector)),
+            f"{len(primals)} primals but {len(vector)} vector entries",
+        )
+    nums = tuple(range(len(primals)))
+    call, nested = _inputs(primals, nums, "hvp")
+    with enable_grad():
+        out = _scalar(f(*call), f, "hvp")
+        first = gradients(out, call, create_graph=True)
+        directional: Value | float = 0.0
+        for g, v in zip(first, vector):
+            directional = g * v + directional
+    return gradients(directional, call, create_graph=nested)

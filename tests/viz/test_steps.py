@@ -1,0 +1,112 @@
+"""The step-through of backward(): frame order, sums, SVG and HTML output."""
+
+import re
+
+import pytest
+
+from autograd_scalar.core.value import Value
+from autograd_scalar.viz.steps import step_through
+
+
+def _fan_out():
+    """L = c·a + a with c = a·b: a reaches L by two paths."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    d = c * a
+    d.label = "d"
+    loss = d + a
+    loss.label = "L"
+    return loss, a, b, c, d
+
+
+def test_frames_follow_the_engine_and_show_the_sums():
+    loss, a, b, c, d = _fan_out()
+    steps = step_through(loss)
+    # By hand: ∂L/∂d = 1; ∂L/∂c = ∂L/∂d·a = 2; ∂L/∂a = 1 (direct) + 1·c (via d) + 2·b (via c)
+    # = 1 - 6 - 6 = -11; ∂L/∂b = 2·a = 4. The engine processes L, d, c in that order.
+    assert [frame.node for frame in steps.frames] == [loss, d, c, a, b]
+    assert [frame.equation for frame in steps.frames] == [
+        "∂L/∂L = 1.0 (seed)",
+        "∂L/∂d = 1.0·(1.0) = 1.0",
+        "∂L/∂c = 1.0·(2.0) = 2.0",
+        "∂L/∂a = 1.0·(1.0) + 1.0·(-6.0) + 2.0·(-3.0) = -11.0",
+        "∂L/∂b = 2.0·(2.0) = 4.0",
+    ]
+    assert [frame.grad for frame in steps.frames] == [1.0, 1.0, 2.0, -11.0, 4.0]
+
+
+def test_frame_gradients_equal_backward_and_the_graph_is_untouched():
+    loss, a, b, c, d = _fan_out()
+    steps = step_through(loss)
+    assert all(node.grad == 0.0 for node in (loss, a, b, c, d))  # step_through ran nothing
+    loss.backward()
+    for frame in steps.frames:
+        assert frame.grad == frame.node.grad
+
+
+def test_each_frame_highlights_its_node_and_hides_later_gradients():
+    loss, *_ = _fan_out()
+    steps = step_through(loss)
+    for frame in steps.frames:
+        highlighted = re.findall(r'label="([^"]*)"[^\]]*penwidth=3', frame.source)
+        assert len(highlighted) == 1
+        assert highlighted[0].split("\\n")[0].split(" = ")[0] == frame.name
+        assert frame.equation in frame.source
+    first = steps.frames[0].source
+    assert "∂L/∂a = ?" in first
+    assert "∂L/∂a = ?" not in steps.frames[3].source
+
+
+def test_save_svgs_writes_numbered_files(tmp_path):
+    loss, *_ = _fan_out()
+    paths = step_through(loss).save_svgs(tmp_path / "frames")
+    assert [p.name for p in paths] == [f"frame_00{i}.svg" for i in range(1, 6)]
+    assert all(p.read_text().rstrip().endswith("</svg>") for p in paths)
+
+
+def test_html_is_self_contained(tmp_path):
+    loss, *_ = _fan_out()
+    steps = step_through(loss)
+    page = steps.save_html(tmp_path / "steps.html").read_text()
+    assert page.count('class="as-frame"') == 5
+    assert page.count("<svg") == 5
+    assert "<?xml" not in page  # inline SVG, not documents
+    # No resource is fetched: no src/href to anything, no URL but the SVG namespaces.
+    assert not re.search(r"\b(src|href)\s*=", page)
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert "∂L/∂a = 1.0·(1.0) + 1.0·(-6.0) + 2.0·(-3.0) = -11.0" in page
+
+
+def test_notebook_display_is_a_fragment_with_its_own_id():
+    loss, *_ = _fan_out()
+    first, second = step_through(loss), step_through(loss)
+    a, b = first._repr_html_(), second._repr_html_()
+    assert "<html" not in a
+    assert re.search(r'id="(as-steps-\w+)"', a).group(1) != re.search(
+        r'id="(as-steps-\w+)"', b
+    ).group(1)
+
+
+def test_a_leaf_output_has_one_frame():
+    x = Value(1.5, label="x")
+    (frame,) = step_through(x).frames
+    assert frame.equation == "∂L/∂L = 1.0 (seed)"
+
+
+def test_gradient_seed_scales_every_frame():
+    loss, *_ = _fan_out()
+    plain = step_through(loss)
+    scaled = step_through(loss, gradient=-2.0)
+    assert [f.grad * -2.0 for f in plain.frames] == [f.grad for f in scaled.frames]
+
+
+def test_too_large_graph_is_refused():
+    from autograd_scalar.viz.trace import GraphTooLargeError
+
+    y = Value(1.0)
+    for _ in range(50):
+        y = y + 1.0
+    with pytest.raises(GraphTooLargeError):
+        step_through(y, max_nodes=20)
