@@ -42,7 +42,9 @@ from .errors import (
 from .rules import FLOAT_MATH, RULES, Rule
 
 __all__ = [
+    "CONST",
     "Value",
+    "constant",
     "Number",
     "detect_anomaly",
     "enable_grad",
@@ -389,6 +391,13 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
+
+
+def constant(number: object, op: str = CONST) -> Value:
+    """A constant leaf (op ``"const"``): a fixed number in a graph, such as the
+    2 in ``2 * x``, that replay keeps as recorded and diagrams draw as a constant.
+    ``op`` names the operation to blame if ``number`` is not a real number."""
+    return _const(number, op)
 
 
 def _const(number: object, op: str) -> Value:
