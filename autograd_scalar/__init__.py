@@ -6,9 +6,18 @@
 >>> loss.backward()
 >>> round(a.grad, 6), round(b.grad, 6)
 (-0.002682, 0.002682)
+
+The package, by layer: :mod:`.core` (the rule table, ``Value``, the backward
+pass), :mod:`.transforms` (``grad``, forward mode, cost counting), :mod:`.check`
+(``gradcheck``, property-test strategies), :mod:`.nn` (networks, losses,
+training), :mod:`.vectorize` (replay over a batch), :mod:`.viz` (diagrams),
+:mod:`.cli` (the command line). The names most programs need are here.
 """
 
+from typing import Any
+
 from .check.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .core import functions as _functions
 from .core.errors import (
     AutogradError,
     DataDependentError,
@@ -20,25 +29,28 @@ from .core.errors import (
     ZeroDivisionError_,
 )
 from .core.extend import CustomOp, OpDefinitionError, define_op, remove_op
-from .core.functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
-from .core.rules import RULES, Rule
-from .core.value import (
-    Value,
+from .core.modes import (
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
-    zero_grad,
 )
+from .core.rules import RULES, Rule
+from .core.value import Value, zero_grad
 from .moved import install as _install_moved_modules
 from .nn.module import MLP, Layer, Module, Neuron
 from .nn.optim import SGD, Adam
 from .nn.train import History, fit
-from .transforms.forward import Dual, cost_table, count_ops, jvp
+from .transforms.cost import cost_table, count_ops
+from .transforms.forward import Dual, jvp
 from .transforms.functional import grad, gradients, hessian, hvp, value_and_grad
 
 _install_moved_modules(__name__)
+
+# The elementary functions (exp, log, ..., one per rule with a method) are
+# generated from the rule table: a new rule is exported with no edit here.
+globals().update(_functions.FUNCTIONS)
 
 __version__ = "0.1.0"
 
@@ -49,31 +61,28 @@ __all__ = [
     "AutogradError",
     "CustomOp",
     "DataDependentError",
+    "DomainError",
     "Dual",
     "GradcheckError",
     "History",
+    "InvalidInputError",
     "Layer",
     "MLP",
     "Module",
     "Neuron",
-    "OpDefinitionError",
-    "DomainError",
-    "InvalidInputError",
     "NonFiniteError",
+    "OpDefinitionError",
     "OverflowError_",
     "Rule",
     "ShapeError",
     "Value",
     "ZeroDivisionError_",
     "__version__",
-    "abs",
-    "cos",
     "cost_table",
     "count_ops",
     "define_op",
     "detect_anomaly",
     "enable_grad",
-    "exp",
     "fit",
     "grad",
     "gradcheck",
@@ -84,14 +93,14 @@ __all__ = [
     "is_anomaly_enabled",
     "is_grad_enabled",
     "jvp",
-    "log",
     "no_grad",
-    "relu",
     "remove_op",
-    "sigmoid",
-    "sin",
-    "sqrt",
-    "tanh",
     "value_and_grad",
     "zero_grad",
+    *sorted(_functions.FUNCTIONS),
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Tells type checkers that the generated functions exist (``exp``, ...)."""
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

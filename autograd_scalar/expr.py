@@ -34,8 +34,10 @@ from typing import Any
 
 from .core import functions
 from .core.errors import AutogradError
+from .core.maths import FLOAT_MATH
+from .core.modes import detect_anomaly
 from .core.rules import RULES
-from .core.value import Value, detect_anomaly
+from .core.value import Value
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ExpressionError", "evaluate", "parse"]
 
@@ -242,7 +244,9 @@ def _numbers(text: str, node: ast.BinOp, name: str, left: float, right: float) -
     """An operation on two plain numbers (no Value involved), checked."""
     shown = f"{_paren(left)} {_SYMBOL[type(node.op)]} {_paren(right)}"
     try:
-        out: float = RULES[name].forward(left, right)  # pow: math.pow, never a complex number
+        out: float = RULES[name].forward(
+            FLOAT_MATH, left, right
+        )  # pow: math.pow, never a complex number
     except ZeroDivisionError:
         raise _error(text, node, f"division by zero in {shown}") from None
     except ValueError:

@@ -25,8 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.checks import real_number
 from ..core.errors import AutogradError
-from ..core.value import Number, Value, _as_float, no_grad
+from ..core.modes import no_grad
+from ..core.value import Number, Value
 from ..transforms.forward import jvp
 from ..transforms.functional import grad, hessian
 
@@ -121,7 +123,7 @@ def central_difference(
 
 
 def _floats(inputs: Sequence[Any], op: str) -> list[float]:
-    return [x.data if isinstance(x, Value) else _as_float(x, op) for x in inputs]
+    return [x.data if isinstance(x, Value) else real_number(x, op) for x in inputs]
 
 
 def _evaluate(f: Callable[..., Any]) -> Callable[..., float]:

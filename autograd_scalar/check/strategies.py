@@ -1,108 +1,143 @@
-"""Hypothesis strategies for property-testing derivatives.
+"""Hypothesis strategies for property-testing derivatives, drawn from the rule table.
 
 Requires ``hypothesis`` (``pip install "autograd_scalar[test]"``).
 
-* :func:`op_inputs` draws floats where an operation is smooth (``log`` gets
-  positive numbers, ``relu`` and ``abs`` stay away from their kink at 0).
-* :func:`binary_op_inputs` draws operand pairs where a two-operand operation
-  is smooth (a divisor away from 0, a positive base for ``x ** y``).
+Everything here reads each rule's :class:`~autograd_scalar.core.rules.Domain`,
+so a new rule (built in, or made with :func:`autograd_scalar.define_op`) is
+drawn from with no edit here:
+
+* :func:`op_inputs` / :func:`binary_op_inputs` / :func:`operands` draw points
+  where an operation is smooth (``domain.draw``, away from ``domain.kinks``),
+  for comparisons with central differences;
+* :func:`edge_operands` draws from the interesting region too: zeros of both
+  signs, the kinks, tiny and huge magnitudes, anywhere the rule is defined
+  (``domain.outside``), for comparisons that need no finite differences
+  (reverse against forward mode, the engine against the replay);
 * :func:`expressions` draws random expression graphs over several inputs that
-  reuse intermediate nodes and use every operation in ``RULES``, in forms
-  that stay inside each operation's domain (``log(x² + 1)``, ``a / (1 + b²)``).
-  Operations made with :func:`autograd_scalar.custom.define_op` can join in.
+  reuse intermediate nodes, use every operation in ``RULES`` and squash each
+  operand into the operation's drawing interval, so they neither raise nor
+  overflow;
 * :func:`central_difference` is the numeric derivative they are compared with.
 
 Expressions run on :class:`~autograd_scalar.Value` nodes and on forward-mode
-:class:`~autograd_scalar.forward.Dual` numbers alike.
+:class:`~autograd_scalar.transforms.forward.Dual` numbers alike.
 
-Testing a new operation takes three lines (see :mod:`autograd_scalar.custom`)::
+Testing a new operation takes three lines (see :mod:`autograd_scalar.core.extend`)::
 
     @given(op_inputs(softplus))
     def test_softplus(x):
         assert gradcheck(softplus, x) and gradgradcheck(softplus, x)
 
 >>> from hypothesis import given
->>> from autograd_scalar.testing import expressions
 >>> @given(expressions())
 ... def test_something(expr):
 ...     out = expr(*expr.point)   # a Value
 ...     out.backward()
+>>> test_something()
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from ..core.extend import CUSTOM_OPS, CustomOp
-from ..core.value import Value, no_grad
+from ..core.extend import CustomOp
+from ..core.functions import call
+from ..core.maths import FLOAT_MATH
+from ..core.modes import no_grad
+from ..core.rules import BUILTIN, RULES, Interval, Rule
+from ..core.value import Value
 from ..transforms.forward import Dual
 from .gradcheck import central_difference
 
 __all__ = [
     "BINARY_DOMAINS",
+    "EDGE_POINTS",
     "EXPRESSION_OPS",
     "KINKED_OPS",
     "SMOOTH_DOMAINS",
     "Expression",
     "binary_op_inputs",
     "central_difference",
+    "edge_operands",
     "expressions",
     "op_inputs",
+    "operands",
 ]
 
-#: Per operation, the closed interval of x its property tests draw from:
-#: where it is smooth, and small enough that central differences are accurate.
-SMOOTH_DOMAINS: dict[str, tuple[float, float]] = {
-    "neg": (-10.0, 10.0),
-    "exp": (-10.0, 10.0),
-    "log": (1e-2, 100.0),
-    "sqrt": (1e-2, 100.0),
-    "tanh": (-5.0, 5.0),
-    "sigmoid": (-10.0, 10.0),
-    "relu": (-10.0, 10.0),
-    "sin": (-10.0, 10.0),
-    "cos": (-10.0, 10.0),
-    "abs": (-10.0, 10.0),
+_BUILTIN_RULES = [RULES[name] for name in sorted(BUILTIN)]
+
+#: Per built-in one-operand operation, the interval its property tests draw from.
+SMOOTH_DOMAINS: dict[str, Interval] = {
+    r.name: r.domain.draw[0][0] for r in _BUILTIN_RULES if r.arity == 1
 }
 
-#: Operations with a kink at 0 where no derivative exists.
-KINKED_OPS = frozenset({"relu", "abs"})
-
-
-#: Per two-operand operation, the intervals of x and of y its property tests
-#: draw from (for ``pow`` y is the fixed exponent, for ``rpow`` the fixed base).
-BINARY_DOMAINS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
-    "add": ((-10.0, 10.0), (-10.0, 10.0)),
-    "sub": ((-10.0, 10.0), (-10.0, 10.0)),
-    "mul": ((-10.0, 10.0), (-10.0, 10.0)),
-    "div": ((-10.0, 10.0), (0.1, 10.0)),  # y is drawn with either sign, |y| ≥ 0.1
-    "pow": ((0.1, 5.0), (-3.0, 3.0)),
-    "rpow": ((-5.0, 5.0), (0.1, 10.0)),
-    "powv": ((0.1, 5.0), (-3.0, 3.0)),
+#: Per built-in two-operand operation, the intervals of x and of y (for
+#: ``pow`` y is the fixed exponent, for ``rpow`` the fixed base); the last
+#: interval of a union (a divisor's positive side).
+BINARY_DOMAINS: dict[str, tuple[Interval, Interval]] = {
+    r.name: (r.domain.draw[0][-1], r.domain.draw[1][-1]) for r in _BUILTIN_RULES if r.arity == 2
 }
+
+#: Built-in operations with a kink, where no derivative exists.
+KINKED_OPS = frozenset(r.name for r in _BUILTIN_RULES if r.domain.kinks)
+
+#: The operations :func:`expressions` uses by default: every built-in rule.
+EXPRESSION_OPS: tuple[str, ...] = tuple(sorted(BUILTIN))
+
+#: Operand values where engines most often disagree: signed zeros, the
+#: smallest and largest floats, just past 1, and ordinary numbers.
+EDGE_POINTS: tuple[float, ...] = (
+    0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 1e-8, -1e-8, 0.5, -0.5, 1.0, -1.0,
+    1.0 + 2.0**-52, 2.0, -2.0, 3.0, -3.0, 1e8, -1e8, 700.0, -745.0, 1e300, -1e300,
+)  # fmt: skip
 
 
 def _floats(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
-def _custom(op: str | CustomOp) -> CustomOp | None:
-    if isinstance(op, CustomOp):
-        return op
-    return CUSTOM_OPS.get(op)
+def _rule(op: str | CustomOp | Rule, arity: int | None = None) -> Rule:
+    if isinstance(op, Rule):
+        rule = op
+    elif isinstance(op, CustomOp):
+        rule = op.rule
+    elif isinstance(op, str) and op in RULES:
+        rule = RULES[op]
+    else:
+        raise ValueError(f"no rule named {op!r}; choose from {sorted(RULES)}")
+    if arity is not None and rule.arity != arity:
+        raise ValueError(f"{rule.name} takes {rule.arity} operand(s), not {arity}")
+    return rule
+
+
+def _drawn(intervals: tuple[Interval, ...]) -> st.SearchStrategy[float]:
+    return st.one_of(*(_floats(low, high) for low, high in intervals))
+
+
+def _away_from_kinks(rule: Rule, margin: float) -> Any:
+    return lambda xs: all(abs(xs[0] - k) > margin for k in rule.domain.kinks)
+
+
+def operands(
+    op: str | CustomOp | Rule, *, kink_margin: float = 1e-3
+) -> st.SearchStrategy[tuple[float, ...]]:
+    """Operand tuples where ``op`` is smooth: drawn from ``domain.draw``, away
+    from ``domain.kinks`` by ``kink_margin``."""
+    rule = _rule(op)
+    strategy = st.tuples(*(_drawn(rule.domain.draw[k]) for k in range(rule.arity)))
+    if rule.domain.kinks:
+        strategy = strategy.filter(_away_from_kinks(rule, kink_margin))
+    return strategy
 
 
 def op_inputs(op: str | CustomOp, *, kink_margin: float = 1e-3) -> st.SearchStrategy[float]:
-    """Finite floats where the unary operation ``op`` is smooth.
-
-    ``op`` is a name from :data:`SMOOTH_DOMAINS`, or an operation made with
-    :func:`~autograd_scalar.custom.define_op` (drawn from its ``interval``).
+    """Finite floats where the one-operand operation ``op`` is smooth.
 
     >>> from hypothesis import given
     >>> @given(op_inputs("log"))
@@ -110,16 +145,7 @@ def op_inputs(op: str | CustomOp, *, kink_margin: float = 1e-3) -> st.SearchStra
     ...     assert x > 0
     >>> test_log_is_defined()
     """
-    custom = _custom(op)
-    if custom is not None:
-        return _floats(*custom.interval)
-    if not isinstance(op, str) or op not in SMOOTH_DOMAINS:
-        raise ValueError(f"no smooth domain for {op!r}; choose from {sorted(SMOOTH_DOMAINS)}")
-    low, high = SMOOTH_DOMAINS[op]
-    strategy = _floats(low, high)
-    if op in KINKED_OPS:
-        strategy = strategy.filter(lambda x: abs(x) > kink_margin)
-    return strategy
+    return operands(_rule(op, 1), kink_margin=kink_margin).map(lambda xs: xs[0])
 
 
 def binary_op_inputs(op: str | CustomOp) -> st.SearchStrategy[tuple[float, float]]:
@@ -131,64 +157,55 @@ def binary_op_inputs(op: str | CustomOp) -> st.SearchStrategy[tuple[float, float
     ...     assert abs(xy[1]) >= 0.1
     >>> test_divisor_is_away_from_zero()
     """
-    custom = _custom(op)
-    if custom is not None:
-        return st.tuples(_floats(*custom.interval), _floats(*custom.interval))
-    if not isinstance(op, str) or op not in BINARY_DOMAINS:
-        raise ValueError(f"no smooth domain for {op!r}; choose from {sorted(BINARY_DOMAINS)}")
-    (xlow, xhigh), (ylow, yhigh) = BINARY_DOMAINS[op]
-    y = _floats(ylow, yhigh)
-    if op == "div":
-        y = st.one_of(y, y.map(lambda v: -v))
-    return st.tuples(_floats(xlow, xhigh), y)
+    return operands(_rule(op, 2)).map(lambda xs: (xs[0], xs[1]))
 
 
-# Each step: (name, arity, how to apply it). The forms keep every operation
-# inside its domain for any finite input, and bounded, so random graphs
-# neither raise nor overflow.
-_STEPS: dict[str, tuple[int, Callable[..., Value]]] = {
-    "add": (2, lambda a, b: a + b),
-    "sub": (2, lambda a, b: a - b),
-    "mul": (2, lambda a, b: a * b),
-    "div": (2, lambda a, b: a / (1.0 + b * b)),
-    "neg": (1, lambda a: -a),
-    "pow": (1, lambda a: a**2),
-    "pow3": (1, lambda a: a.tanh() ** 3),
-    "rpow": (1, lambda a: 2.0 ** a.tanh()),
-    "powv": (2, lambda a, b: (a * a + 1.0) ** b.tanh()),
-    "exp": (1, lambda a: a.tanh().exp()),
-    "log": (1, lambda a: (a * a + 1.0).log()),
-    "sqrt": (1, lambda a: (a * a + 0.25).sqrt()),
-    "tanh": (1, lambda a: a.tanh()),
-    "sigmoid": (1, lambda a: a.sigmoid()),
-    "relu": (1, lambda a: a.relu()),
-    "sin": (1, lambda a: a.sin()),
-    "cos": (1, lambda a: a.cos()),
-    "abs": (1, lambda a: abs(a)),
-}
-_STEP_NAMES = sorted(_STEPS)
+def edge_operands(op: str | CustomOp | Rule) -> st.SearchStrategy[tuple[float, ...]]:
+    """Operand tuples anywhere ``op`` is defined, biased to :data:`EDGE_POINTS`,
+    its kinks and its drawing intervals' ends. The operation may still
+    overflow or divide by zero there: compare errors as well as values."""
+    rule = _rule(op)
+    outside = rule.domain.outside
 
-#: The operations :func:`expressions` uses by default (``RULES`` names, plus
-#: ``"pow3"``, a cube). Add custom ops with ``ops=[*EXPRESSION_OPS, my_op]``.
-EXPRESSION_OPS: tuple[str, ...] = tuple(_STEP_NAMES)
+    def one(k: int) -> st.SearchStrategy[float]:
+        ends = [x for interval in rule.domain.draw[k] for x in interval]
+        special = st.sampled_from(sorted({*EDGE_POINTS, *rule.domain.kinks, *ends}))
+        anywhere = st.floats(allow_nan=False, allow_infinity=False)
+        return st.one_of(special, special, anywhere)
+
+    strategy = st.tuples(*(one(k) for k in range(rule.arity)))
+    if outside is not None:
+        strategy = strategy.filter(lambda xs: not outside(FLOAT_MATH, *xs))
+    return strategy
 
 
-def _step(name: str) -> tuple[int, Callable[..., Any]]:
-    """How an expression applies the operation ``name``. A custom operation
-    gets its operands squashed into its smooth interval by a sigmoid, so it
-    is always applied where it is defined."""
-    if name in _STEPS:
-        return _STEPS[name]
-    op = CUSTOM_OPS[name]
-    low, high = op.interval
-    width = high - low
+# ---------------------------------------------------------------- expressions
+_MODERATE = 2.0
 
-    def inside(a: Any) -> Any:
-        return low + width * a.sigmoid()
 
-    if op.arity == 1:
-        return 1, lambda a: op(inside(a))
-    return 2, lambda a, b: op(inside(a), inside(b))
+def _squash(a: Any, interval: Interval) -> Any:
+    """``a`` moved smoothly into ``interval``, cut to [-2, 2] where it overlaps
+    it (so that chains of steps stay moderate, neither saturating nor
+    overflowing): ``mid + half · tanh((a - mid) / half)``, close to ``a`` near
+    the middle."""
+    low, high = interval
+    if low < _MODERATE and high > -_MODERATE:
+        low, high = max(low, -_MODERATE), min(high, _MODERATE)
+    mid, half = (low + high) / 2.0, (high - low) / 2.0
+    return mid + half * ((a - mid) / half).tanh()
+
+
+def _apply(rule: Rule, args: Sequence[Any], fixed: float | None) -> Any:
+    """One step: the differentiated operands squashed into the rule's drawing
+    interval, a fixed operand as drawn."""
+    operands_: list[Any] = []
+    it = iter(args)
+    for k, differentiated in enumerate(rule.differentiable):
+        if differentiated:
+            operands_.append(_squash(next(it), rule.domain.draw[k][-1]))
+        else:
+            operands_.append(fixed)
+    return call(rule, *operands_)
 
 
 @dataclass(frozen=True)
@@ -205,11 +222,17 @@ class Expression:
         steps: ``(op, operand indices)`` per step; index ``i < n_inputs`` is
             an input, larger ones earlier steps.
         point: a drawn input point, away from every kink.
+        fixed: per step, the fixed operand of a rule that has one (the
+            exponent of ``x ** n``), else ``None``.
     """
 
     n_inputs: int
     steps: tuple[tuple[str, tuple[int, ...]], ...]
     point: tuple[float, ...]
+    fixed: tuple[float | None, ...] = ()
+
+    def _fixed(self, k: int) -> float | None:
+        return self.fixed[k] if k < len(self.fixed) else None
 
     @overload
     def __call__(self, *args: Value | float) -> Value: ...  # type: ignore[overload-overlap]
@@ -219,8 +242,9 @@ class Expression:
         if len(args) != self.n_inputs:
             raise TypeError(f"expression takes {self.n_inputs} inputs, got {len(args)}")
         values: list[Any] = [a if isinstance(a, (Value, Dual)) else Value(a) for a in args]
-        for name, operands in self.steps:
-            values.append(_step(name)[1](*(values[i] for i in operands)))
+        for k, (name, operand_indices) in enumerate(self.steps):
+            args_k = [values[i] for i in operand_indices]
+            values.append(_apply(RULES[name], args_k, self._fixed(k)))
         return values[-1] + values[-2]
 
     def evaluate(self, *args: float) -> float:
@@ -229,22 +253,27 @@ class Expression:
             return self(*args).data
 
     def kink_distance(self, *args: float) -> float:
-        """How close any ``relu`` or ``abs`` input comes to 0 at ``args``."""
+        """How close any kinked operation's operand comes to a kink at ``args``."""
         values: list[Any] = [Value(a) for a in args]
         closest = math.inf
         with no_grad():
-            for name, operands in self.steps:
-                if name in KINKED_OPS:
-                    closest = min(closest, abs(values[operands[0]].data))
-                values.append(_step(name)[1](*(values[i] for i in operands)))
+            for k, (name, operand_indices) in enumerate(self.steps):
+                rule = RULES[name]
+                args_k = [values[i] for i in operand_indices]
+                if rule.domain.kinks:
+                    squashed = _squash(args_k[0], rule.domain.draw[0][-1]).data
+                    closest = min(closest, *(abs(squashed - c) for c in rule.domain.kinks))
+                values.append(_apply(rule, args_k, self._fixed(k)))
         return closest
 
     def __str__(self) -> str:
         names = [f"x{i}" for i in range(self.n_inputs)] + [f"v{k}" for k in range(len(self.steps))]
-        lines = [
-            f"v{k} = {name}({', '.join(names[i] for i in operands)})"
-            for k, (name, operands) in enumerate(self.steps)
-        ]
+        lines = []
+        for k, (name, operand_indices) in enumerate(self.steps):
+            shown = [names[i] for i in operand_indices]
+            if self._fixed(k) is not None:
+                shown.append(repr(self._fixed(k)))
+            lines.append(f"v{k} = {name}({', '.join(shown)})")
         return "; ".join(lines) + f"; out = {names[-1]} + {names[-2]}"
 
 
@@ -263,34 +292,34 @@ def expressions(
     """Random expression graphs with reused nodes, every operation included.
 
     Args:
-        ops: the operations to use: names from :data:`EXPRESSION_OPS`, and
-            operations made with :func:`~autograd_scalar.custom.define_op`;
-            all built-in ones by default.
+        ops: the operations to use: rule names and operations made with
+            :func:`~autograd_scalar.core.extend.define_op`; all built-in ones
+            by default.
         low, high: the range of the drawn input point.
-        kink_margin: reject points where a ``relu`` or ``abs`` input is
-            closer than this to 0, where no derivative exists.
+        kink_margin: reject points where a kinked operation's operand is
+            closer than this to its kink, where no derivative exists.
     """
-    names = [op.name if isinstance(op, CustomOp) else op for op in ops] if ops else _STEP_NAMES
-    unknown = [n for n in names if n not in _STEPS and n not in CUSTOM_OPS]
-    if unknown:
-        raise ValueError(f"unknown ops {unknown}; choose from {_STEP_NAMES} or custom ops")
+    rules = [_rule(op) for op in ops] if ops else [RULES[name] for name in EXPRESSION_OPS]
     n_inputs = draw(st.integers(min_inputs, max_inputs))
     n_steps = draw(st.integers(1, max_steps))
     steps = []
+    fixed: list[float | None] = []
     for k in range(n_steps):
-        name = draw(st.sampled_from(names))
-        arity = _step(name)[0]
+        rule = draw(st.sampled_from(rules))
         available = n_inputs + k
         # Favour recent results, so graphs are deep as well as wide.
-        operands = tuple(
+        operand_indices = tuple(
             draw(st.one_of(st.integers(max(0, available - 2), available - 1),
                            st.integers(0, available - 1)))
-            for _ in range(arity)
+            for _ in range(sum(rule.differentiable))
         )  # fmt: skip
-        steps.append((name, operands))
-    point = tuple(
-        draw(st.floats(low, high, allow_nan=False, allow_infinity=False)) for _ in range(n_inputs)
-    )
-    expr = Expression(n_inputs, tuple(steps), point)
+        steps.append((rule.name, operand_indices))
+        fixed.append(
+            draw(_drawn(rule.domain.draw[1]))
+            if rule.arity == 2 and not rule.differentiable[1]
+            else None
+        )
+    point = tuple(draw(_floats(low, high)) for _ in range(n_inputs))
+    expr = Expression(n_inputs, tuple(steps), point, tuple(fixed))
     assume(expr.kink_distance(*point) > kink_margin)
     return expr

@@ -29,7 +29,8 @@ import sys
 from typing import TextIO
 
 from ..core.errors import AutogradError
-from ..core.value import Value, detect_anomaly
+from ..core.modes import detect_anomaly
+from ..core.value import Value
 from ..expr import ExpressionError, evaluate
 
 __all__ = ["add_arguments", "run"]

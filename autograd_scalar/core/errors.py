@@ -25,6 +25,14 @@ def _describe(label: str | None) -> str:
     return f" (node {label!r})" if label else ""
 
 
+def _rebuild(
+    cls: type[AutogradError], op: str, value: object, message: str, label: str | None
+) -> AutogradError:
+    error = cls.__new__(cls)
+    AutogradError.__init__(error, op, value, message, label)
+    return error
+
+
 class AutogradError(Exception):
     """Base class of every error this library raises on purpose.
 
@@ -38,7 +46,14 @@ class AutogradError(Exception):
         self.op = op
         self.value = value
         self.label = label
+        self.message = message
         super().__init__(f"{op}: {message}{_describe(label)}")
+
+    def naming(self, label: str | None) -> AutogradError:
+        """The same error, naming the node ``label`` (when it has none yet)."""
+        if label is None or self.label is not None:
+            return self
+        return _rebuild(type(self), self.op, self.value, self.message, label)
 
 
 class DomainError(AutogradError, ValueError):

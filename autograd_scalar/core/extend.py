@@ -1,16 +1,26 @@
 """Define a new differentiable operation from its derivative rule.
 
-:func:`define_op` adds a :class:`~autograd_scalar.rules.Rule` to ``RULES`` and
-returns a function that works on :class:`~autograd_scalar.Value` nodes, on
-forward-mode :class:`~autograd_scalar.forward.Dual` numbers and on plain
-numbers. Because the rule lives in the same table as the built-in ones, the new
-operation gets reverse mode, ``backward(create_graph=True)`` (so higher
-derivatives), forward mode and error messages for free.
+:func:`define_op` adds a :class:`~autograd_scalar.core.rules.Rule` to ``RULES``
+and returns a function that works on :class:`~autograd_scalar.Value` nodes, on
+forward-mode :class:`~autograd_scalar.transforms.forward.Dual` numbers and on
+plain numbers. Because the rule lives in the same table as the built-in ones,
+the new operation is a first-class citizen: reverse mode,
+``backward(create_graph=True)`` (higher derivatives), forward mode, the
+vectorised replay, ``gradcheck``, the diagrams and the error messages all work
+with it.
 
-The local derivative follows the table's convention: ``local(m, x, y, out)``
-returns ``∂out/∂x`` (or the pair ``(∂out/∂x, ∂out/∂y)`` for two operands),
-written with arithmetic operators and ``m.exp``, ``m.log``, ``m.sin``,
-``m.cos`` (never ``math.*``), so the same line runs on floats and on Values.
+The local derivative follows this convention: ``local(m, x, y, out)`` returns
+``∂out/∂x`` for one operand (``y`` is ``None``) or the pair ``(∂out/∂x,
+∂out/∂y)`` for two, written with arithmetic operators and ``m`` (``m.exp``,
+``m.log``, ``m.where``, ``m.step``... see :mod:`autograd_scalar.core.maths`),
+never ``math.*``, so the same line runs on floats, on Values and on arrays.
+
+The forward may be written either way:
+
+* ``forward(x)`` / ``forward(x, y)`` on floats, with ``math`` if you like. The
+  replay then evaluates it example by example (and warns that this is slower);
+* ``forward(m, x)`` / ``forward(m, x, y)`` with ``m``, like the built-in rules:
+  the replay runs it on whole arrays.
 
 >>> import math
 >>> softplus = define_op(
@@ -20,7 +30,7 @@ written with arithmetic operators and ``m.exp``, ``m.log``, ``m.sin``,
 ...     formula="log(1 + exp(x))",
 ...     derivatives=("σ(x)",),
 ... )
->>> from autograd_scalar.engine import Value
+>>> from autograd_scalar import Value
 >>> x = Value(0.0, label="x")
 >>> softplus(x).backward()
 >>> x.grad
@@ -29,8 +39,8 @@ written with arithmetic operators and ``m.exp``, ``m.log``, ``m.sin``,
 Property-test it in three lines, with the library's strategies and gradient check:
 
 >>> from hypothesis import given
->>> from autograd_scalar.gradcheck import gradcheck, gradgradcheck
->>> from autograd_scalar.testing import op_inputs
+>>> from autograd_scalar.check.gradcheck import gradcheck, gradgradcheck
+>>> from autograd_scalar.check.strategies import op_inputs
 >>> @given(op_inputs(softplus))
 ... def test_softplus(x):
 ...     assert gradcheck(softplus, x) and gradgradcheck(softplus, x)
@@ -50,15 +60,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..transforms.forward import Dual, apply_rule
-from .errors import AutogradError, InvalidInputError
-from .rules import RULES, Rule
-from .value import Value, _as_float, _binary, _const, _unary
+from . import rules
+from .errors import AutogradError
+from .functions import call
+from .rules import RULES, Domain, Rule
 
-__all__ = ["CustomOp", "OpDefinitionError", "define_op", "remove_op"]
-
-#: The names of the built-in operations, which define_op will not replace.
-BUILTIN_OPS = frozenset(RULES)
+__all__ = ["CUSTOM_OPS", "RULES", "CustomOp", "OpDefinitionError", "define_op", "remove_op"]
 
 #: Every operation defined with :func:`define_op`, by name.
 CUSTOM_OPS: dict[str, CustomOp] = {}
@@ -76,7 +83,7 @@ class CustomOp:
         name: the op name recorded on nodes.
         arity: 1 or 2 operands.
         interval: ``(low, high)``, where the operation is smooth; property
-            tests draw inputs from it (see :func:`autograd_scalar.testing.op_inputs`).
+            tests draw inputs from it (see :func:`autograd_scalar.check.strategies.op_inputs`).
     """
 
     __slots__ = ("__name__", "arity", "interval", "name", "rule")
@@ -91,73 +98,50 @@ class CustomOp:
         return f"<custom op {self.name}: {self.rule.formula}>"
 
     def __call__(self, x: Any, y: Any = None) -> Any:
-        rule = self.rule
-        if rule.arity == 1:
-            if y is not None:
-                raise InvalidInputError(self.name, y, f"{self.name} takes one operand")
-            if type(x) is Dual:
-                return apply_rule(rule, x)
-            return _unary(rule, x if type(x) is Value else _const(x, self.name))
-        if y is None:
-            raise InvalidInputError(self.name, x, f"{self.name} takes two operands")
-        if rule.const_arg:  # y is a fixed number, never differentiated
-            if type(y) is Dual:
-                raise InvalidInputError(
-                    self.name, y, f"the second operand of {self.name} is a fixed number"
-                )
-            fixed = y.data if type(y) is Value else _as_float(y, self.name)
-            if type(x) is Dual:
-                return apply_rule(rule, x, fixed)
-            return _binary(rule, _value(x, self.name), _const(fixed, self.name))
-        if type(x) is Dual or type(y) is Dual:
-            return apply_rule(rule, _dual(x, self.name), _dual(y, self.name))
-        return _binary(rule, _value(x, self.name), _value(y, self.name))
-
-
-def _value(x: Any, op: str) -> Value:
-    return x if type(x) is Value else _const(x, op)
-
-
-def _dual(x: Any, op: str) -> Dual:
-    if type(x) is Dual:
-        return x
-    return Dual(x.data if isinstance(x, Value) else _const(x, op).data, 0.0)
+        return call(self.rule, x) if y is None else call(self.rule, x, y)
 
 
 def define_op(
     name: str,
-    forward: Callable[..., float],
+    forward: Callable[..., Any],
     local: Callable[[Any, Any, Any, Any], Any],
     *,
     formula: str | None = None,
     derivatives: tuple[str, ...] | None = None,
     domain: str = "all real x",
+    outside: Callable[..., Any] | None = None,
     interval: tuple[float, float] = (-10.0, 10.0),
     arity: int | None = None,
     const_arg: bool = False,
+    symbol: str | None = None,
 ) -> CustomOp:
     """Define a differentiable operation and register its rule in ``RULES``.
 
     Args:
         name: the op name recorded on nodes; must not be a built-in op.
             Defining the same custom name again replaces it (handy in notebooks).
-        forward: computes the result from floats; raise ``ValueError``,
-            ``ZeroDivisionError`` or ``OverflowError`` outside the domain.
+        forward: computes the result: ``(x)``/``(x, y)`` on floats, or
+            ``(m, x)``/``(m, x, y)`` with ``m`` (then it vectorises); raise
+            ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` outside
+            the domain.
         local: ``(m, x, y, out) -> ∂out/∂x`` (unary; ``y`` is ``None``) or
-            ``(∂out/∂x, ∂out/∂y)`` (binary), with operators and ``m.exp``,
-            ``m.log``, ``m.sin``, ``m.cos`` only.
+            ``(∂out/∂x, ∂out/∂y)`` (binary), with operators and ``m`` only.
         formula, derivatives: for people: errors and diagrams show them.
         domain: where it is defined, quoted in error messages.
+        outside: ``(m, x)`` or ``(m, x, y)``: true where it is undefined, so
+            the engine and the replay can refuse such operands themselves.
         interval: where it is smooth, for property tests.
         arity: 1 or 2; read from ``forward``'s signature by default.
         const_arg: the second operand is a fixed number, not differentiated.
+        symbol: how diagrams draw it (the name by default).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise OpDefinitionError("define_op", name, "the name must be an identifier")
-    if name in BUILTIN_OPS or name == "const":
+    if name in rules.BUILTIN or name == "const":
         raise OpDefinitionError("define_op", name, f"{name!r} is a built-in operation")
+    with_m, found = _signature(forward)
     if arity is None:
-        arity = _arity(forward)
+        arity = found
     if arity not in (1, 2):
         raise OpDefinitionError("define_op", arity, f"{name}: arity must be 1 or 2")
     low, high = interval
@@ -165,43 +149,79 @@ def define_op(
         raise OpDefinitionError(
             "define_op", interval, f"{name}: interval must be finite, low < high"
         )
+    texts = _derivative_texts(derivatives, arity, const_arg)
     args = "x" if arity == 1 else "x, y"
     rule = Rule(
         name,
-        arity,
         formula if formula is not None else f"{name}({args})",
-        derivatives if derivatives is not None else (("?",) * (1 if const_arg else arity)),
-        forward,
-        local,
-        domain,
-        const_arg,
+        forward if with_m else _without_m(forward),
+        _per_operand(local, arity, const_arg),
+        texts,
+        Domain(domain, outside, ((interval,),) * arity),
+        symbol or name,
+        None,
+        vectorizes=with_m,
     )
     op = CustomOp(rule, (float(low), float(high)))
-    RULES[name] = rule
+    rules.register(rule)
     CUSTOM_OPS[name] = op
     return op
 
 
-def _arity(forward: Callable[..., float]) -> int:
+def _signature(forward: Callable[..., Any]) -> tuple[bool, int]:
+    """Whether ``forward`` takes ``m`` first, and how many operands it takes."""
     try:
         parameters = inspect.signature(forward).parameters.values()
     except (TypeError, ValueError):  # builtins without a signature: assume unary
-        return 1
+        return False, 1
     positional = [
-        p
+        p.name
         for p in parameters
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
-    return len(positional)
+    with_m = bool(positional) and positional[0] == "m"
+    return with_m, len(positional) - with_m
+
+
+def _derivative_texts(
+    derivatives: tuple[str, ...] | None, arity: int, const_arg: bool
+) -> tuple[str | None, ...]:
+    differentiated = 1 if arity == 1 or const_arg else 2
+    given: tuple[str | None, ...] = tuple(derivatives or ("?",) * differentiated)
+    texts = list(given[:differentiated])
+    texts += ["?"] * (differentiated - len(texts))
+    if arity == 2 and const_arg:
+        texts.append(None)
+    return tuple(texts)
+
+
+def _without_m(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """A float-only forward in the table's ``(m, *operands)`` form."""
+
+    def with_m(m: Any, *operands: Any) -> Any:
+        return forward(*operands)
+
+    return with_m
+
+
+def _per_operand(
+    local: Callable[[Any, Any, Any, Any], Any], arity: int, const_arg: bool
+) -> Callable[..., tuple[Any, ...]]:
+    """The user's local derivative in the table's form: a tuple per operand."""
+    if arity == 1:
+        return lambda m, x, out: (local(m, x, None, out),)
+    if const_arg:
+        return lambda m, x, y, out: (local(m, x, y, out), None)
+    return lambda m, x, y, out: tuple(local(m, x, y, out))
 
 
 def remove_op(name: str) -> None:
     """Unregister an operation made by :func:`define_op` (built-ins stay).
 
     Nodes already made with it keep working for first derivatives; a recorded
-    backward pass through them needs the rule and will fail with a KeyError.
+    backward pass through them needs the rule and says so.
     """
     if name not in CUSTOM_OPS:
         raise OpDefinitionError("remove_op", name, f"{name!r} is not a custom operation")
     del CUSTOM_OPS[name]
-    del RULES[name]
+    rules.unregister(name)

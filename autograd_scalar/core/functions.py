@@ -1,135 +1,83 @@
-"""Elementary functions that accept a :class:`Value`, a plain number, or any
-object with the matching method (a forward-mode :class:`~autograd_scalar.forward.Dual`).
+"""Elementary functions, generated from the rule table: ``exp(x)``, ``tanh(x)``...
 
-``exp(x)`` reads like the math and works whichever ``x`` is: a Value gives a
-Value (recorded in the graph), a number gives a Value too (a constant leaf
-operated on), so ``tanh(w * x + b)`` works with any mix. Any other object is
-asked for its own method (``x.exp()``), which is how the same function runs in
-forward mode on dual numbers:
+There is one function per rule with a ``method`` (``exp``, ``log``, ``sqrt``,
+``tanh``, ``sigmoid``, ``relu``, ``sin``, ``cos``, ``abs``), made by
+:func:`elementary` when this module is imported, so a rule added to the table
+gets its function with no further edit. Each reads like the math and works
+whichever ``x`` is: a Value gives a Value (recorded in the graph), a plain
+number gives a Value too (a constant leaf operated on), and a number-like type
+with a higher ``__autograd_priority__`` (forward mode's ``Dual``) applies the
+rule its own way, so one function body runs in every mode:
 
->>> from autograd_scalar.forward import Dual
+>>> from autograd_scalar.transforms.forward import Dual
 >>> exp(Dual(0.0, 1.0))
 Dual(primal=1.0, tangent=1.0)
+>>> tanh(0.0)
+Value(data=0.0, grad=0.0, op='tanh')
+>>> sorted(FUNCTIONS)
+['abs', 'cos', 'exp', 'log', 'relu', 'sigmoid', 'sin', 'sqrt', 'tanh']
 """
 
 from __future__ import annotations
 
-import builtins
-import numbers
-from typing import Any, Protocol, TypeVar, overload
+from collections.abc import Callable
+from typing import Any
 
-from .value import Number, Value, _const
+from .errors import InvalidInputError
+from .rules import RULES, Rule
+from .value import Value
 
-__all__ = ["Elementary", "abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "sqrt", "tanh"]
-
-
-class Elementary(Protocol):
-    """A number-like type that has its own elementary functions as methods."""
-
-    def exp(self) -> Any: ...
-    def log(self) -> Any: ...
-    def sqrt(self) -> Any: ...
-    def tanh(self) -> Any: ...
-    def sigmoid(self) -> Any: ...
-    def relu(self) -> Any: ...
-    def sin(self) -> Any: ...
-    def cos(self) -> Any: ...
-    def abs(self) -> Any: ...
+__all__ = ["FUNCTIONS", "call", "elementary"]
 
 
-E = TypeVar("E", bound=Elementary)
+_COUNT = {1: "one operand", 2: "two operands"}
 
 
-def _lift(x: Any, op: str) -> Any:
-    """``x`` itself if it brings the method ``op``, else a constant Value.
-
-    Numbers always become constants (``Decimal`` has its own ``exp``, but is
-    not a type the engine computes with); anything else without the method
-    is rejected by ``_const`` with an error naming the operation."""
-    if type(x) is Value:
-        return x
-    if not isinstance(x, numbers.Number) and hasattr(x, op):
-        return x
-    return _const(x, op)
+def _priority(x: object) -> int:
+    priority: int = getattr(type(x), "__autograd_priority__", -1)
+    return priority
 
 
-@overload
-def exp(x: Number) -> Value: ...
-@overload
-def exp(x: E) -> E: ...
-def exp(x: Any) -> Any:
-    """eˣ"""
-    return _lift(x, "exp").exp()
+def call(rule: Rule, *operands: Any) -> Any:
+    """Apply ``rule`` to ``operands``, whatever kind of numbers they are: the
+    operand type with the highest ``__autograd_priority__`` applies it
+    (``Value`` for plain numbers)."""
+    if len(operands) != rule.arity:
+        raise InvalidInputError(
+            rule.name,
+            operands,
+            f"{rule.name} takes {_COUNT[rule.arity]}, got {len(operands)}",
+        )
+    owner = max(operands, key=_priority)
+    kind = type(owner) if _priority(owner) > 0 else Value
+    return kind.apply_rule(rule, operands)
 
 
-@overload
-def log(x: Number) -> Value: ...
-@overload
-def log(x: E) -> E: ...
-def log(x: Any) -> Any:
-    """ln x, for x > 0"""
-    return _lift(x, "log").log()
+def elementary(rule: Rule) -> Callable[[Any], Any]:
+    """The free function of a one-operand rule (named after ``rule.method``)."""
+
+    name = rule.name
+
+    def function(x: Any) -> Any:
+        return call(RULES[name], x)  # looked up at each call: the table may change
+
+    function.__name__ = function.__qualname__ = rule.method or rule.name
+    function.__doc__ = (
+        f"{rule.formula}, for {rule.domain.text}; derivative {rule.derivatives[0]}. "
+        "Works on Values, numbers and dual numbers."
+    )
+    function.__module__ = __name__
+    return function
 
 
-@overload
-def sqrt(x: Number) -> Value: ...
-@overload
-def sqrt(x: E) -> E: ...
-def sqrt(x: Any) -> Any:
-    """√x, for x ≥ 0"""
-    return _lift(x, "sqrt").sqrt()
+#: The generated functions, by name.
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    rule.method: elementary(rule) for rule in RULES.values() if rule.method and rule.arity == 1
+}
+globals().update(FUNCTIONS)
+__all__ += sorted(FUNCTIONS)
 
 
-@overload
-def tanh(x: Number) -> Value: ...
-@overload
-def tanh(x: E) -> E: ...
-def tanh(x: Any) -> Any:
-    """tanh x"""
-    return _lift(x, "tanh").tanh()
-
-
-@overload
-def sigmoid(x: Number) -> Value: ...
-@overload
-def sigmoid(x: E) -> E: ...
-def sigmoid(x: Any) -> Any:
-    """σ(x) = 1 / (1 + e⁻ˣ)"""
-    return _lift(x, "sigmoid").sigmoid()
-
-
-@overload
-def relu(x: Number) -> Value: ...
-@overload
-def relu(x: E) -> E: ...
-def relu(x: Any) -> Any:
-    """max(x, 0)"""
-    return _lift(x, "relu").relu()
-
-
-@overload
-def sin(x: Number) -> Value: ...
-@overload
-def sin(x: E) -> E: ...
-def sin(x: Any) -> Any:
-    """sin x"""
-    return _lift(x, "sin").sin()
-
-
-@overload
-def cos(x: Number) -> Value: ...
-@overload
-def cos(x: E) -> E: ...
-def cos(x: Any) -> Any:
-    """cos x"""
-    return _lift(x, "cos").cos()
-
-
-@overload
-def abs(x: Number) -> Value: ...  # noqa: A001 - mirrors the math name on purpose
-@overload
-def abs(x: E) -> E: ...
-def abs(x: Any) -> Any:
-    """|x|"""
-    x = _lift(x, "abs")
-    return builtins.abs(x) if type(x) is Value else x.abs()
+def __getattr__(name: str) -> Callable[[Any], Any]:
+    """Tells type checkers that the generated functions exist (``exp``, ...)."""
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,143 +1,226 @@
-"""The derivative rules, one line per operation.
+"""The table of rules: everything the library knows about each operation.
 
-Reverse mode needs, for every node ``out = f(x)`` or ``out = f(x, y)``, the
-local derivatives ``∂out/∂x`` and ``∂out/∂y``. They all live in :data:`RULES`
-so that each can be checked against the math in one place.
+One :class:`Rule` per operation is the single source of truth. Reverse mode,
+``backward(create_graph=True)``, forward mode (``Dual``), the vectorised
+replay, custom operations, the error messages, the property-test strategies,
+the expression language and the diagrams all read this table (the tests in
+``tests/core/test_table.py`` walk it and check each of them).
 
-A rule's ``local`` function takes ``(m, x, y, out)``:
+Conventions (the model is PyTorch's ``derivatives.yaml``):
 
-* ``x``, ``y``: the operands. ``y`` is ``None`` for unary operations. For the
-  operations whose second operand is a fixed number (the exponent ``n`` of
-  ``x ** n``, the base ``c`` of ``c ** x``) it is that number, and no derivative
-  is taken with respect to it.
-* ``out``: the result ``f(x, y)``, which many derivatives reuse (``exp``,
-  ``tanh``, ``sigmoid``, ``sqrt``).
-* ``m``: the elementary functions (``m.exp``, ``m.log``, ``m.sin``, ``m.cos``).
+* ``forward(m, x)`` or ``forward(m, x, y)`` computes the result; ``local(m,
+  x, out)`` or ``local(m, x, y, out)`` returns the local derivative
+  ``∂out/∂operand`` for each operand, as a tuple, with ``None`` for an operand
+  that is a fixed number (the exponent of ``x ** 3``). ``out`` is the result,
+  which many derivatives reuse (``exp``, ``tanh``, ``sqrt``).
+* Both are written with arithmetic operators and the functions of ``m``
+  (:mod:`autograd_scalar.core.maths`), never with ``math`` or a Python ``if``
+  on an operand: ``m.where``, ``m.step`` and ``m.sign`` express the branches.
+  So one line runs on floats, on Values (a derivative that is itself
+  differentiable), and on NumPy arrays (the replay), and all give one answer.
+* Where a local derivative is unbounded (``sqrt`` at 0) or overflows, the
+  formula divides by zero or overflows; :func:`autograd_scalar.core.apply.apply`
+  then evaluates it in IEEE-754 arithmetic, as NumPy does, and records ``±inf``
+  for that operand, keeping the others.
+* ``domain.outside(m, *operands)`` is true where the operation is undefined
+  (NaN is never outside: it propagates). The scalar engine refuses such
+  operands with :class:`~autograd_scalar.core.errors.DomainError`, the replay
+  finds the examples where it holds, and property tests draw from the
+  complement (``domain.draw``, away from ``domain.kinks``).
 
-It returns the local derivative (unary) or the pair of them (binary). Where a
-derivative is unbounded (``sqrt`` at 0, ``x ** 0.5`` at 0) the rule divides by
-zero and the engine records ``inf``, the one-sided limit.
-
-In the ordinary forward pass everything is a float and ``m`` is
-:data:`FLOAT_MATH`. When a backward pass is itself recorded
-(``backward(create_graph=True)``), ``x``, ``y`` and ``out`` are ``Value`` nodes
-and ``m`` works on them, so the very same line produces a differentiable
-derivative: higher-order derivatives need no second table. Forward mode uses the
-table too. Rules are therefore written with arithmetic operators and ``m``,
-never with ``math`` directly.
+>>> r = RULES["tanh"]
+>>> r.formula, r.derivatives, r.domain.text
+('tanh(x)', ('1 - tanh²(x)',), 'all real x')
 """
 
 from __future__ import annotations
 
-import math
-import operator
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FLOAT_MATH", "RULES", "Rule", "sigmoid"]
+from .maths import FLOAT_MATH
+
+__all__ = [
+    "BUILTIN",
+    "EVERYWHERE",
+    "FLOAT_MATH",
+    "OPERATORS",
+    "RULES",
+    "Domain",
+    "Interval",
+    "Rule",
+    "register",
+    "sigmoid",
+    "unregister",
+]
+
+#: A closed interval ``(low, high)``.
+Interval = tuple[float, float]
 
 
-def sigmoid(x: float) -> float:
-    """σ(x) = 1 / (1 + e⁻ˣ), evaluated so that ``exp`` never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # x < 0, so e < 1: no overflow, and no 1 - tiny cancellation
-    return e / (1.0 + e)
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """Where an operation is defined, for people and for programs.
+
+    Attributes:
+        text: for people, quoted in error messages (``"x > 0"``).
+        outside: ``(m, *operands) -> bool``: true where undefined; ``None``:
+            defined everywhere. Written with operators and ``m`` like the
+            rules, so it also tests whole arrays. Division by zero is not
+            "outside": the forward raises it as its own error.
+        draw: per operand, the intervals property tests draw smooth points
+            from (a union; small enough that central differences are accurate).
+        kinks: points of the first operand where the derivative jumps.
+    """
+
+    text: str = "all real x"
+    outside: Callable[..., Any] | None = None
+    draw: tuple[tuple[Interval, ...], ...] = (((-10.0, 10.0),), ((-10.0, 10.0),))
+    kinks: tuple[float, ...] = ()
 
 
-def _relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
-
-
-def _step(x: Any) -> float:
-    """d relu / dx: 1 for x > 0, else 0 (0 at the kink, as PyTorch does)."""
-    return 1.0 if x > 0 else 0.0
-
-
-def _sign(x: Any) -> float:
-    """d|x| / dx: the sign of x, 0 at the kink."""
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
-def _power(x: float, n: float) -> float:
-    if x == 0.0 and n < 0.0:
-        raise ZeroDivisionError("zero to a negative power")
-    # math.pow, unlike **, raises instead of returning a complex number for a
-    # negative base with a fractional exponent.
-    return math.pow(x, n)
-
-
-def _power_of_const(x: float, c: float) -> float:
-    if c <= 0.0:  # d/dx c**x = c**x · ln c needs ln c
-        raise ValueError("math domain error")
-    return math.pow(c, x)
-
-
-def _power_positive_base(x: float, y: float) -> float:
-    if x <= 0.0:  # ∂/∂y x**y = x**y · ln x needs ln x
-        raise ValueError("math domain error")
-    return math.pow(x, y)
-
-
-#: The elementary functions rules use on floats.
-FLOAT_MATH = SimpleNamespace(exp=math.exp, log=math.log, sin=math.sin, cos=math.cos)
+EVERYWHERE = Domain()
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One differentiable operation: how to compute it and its local derivatives.
+    """One differentiable operation (see the module docstring for conventions).
 
     Attributes:
         name: the op name recorded on nodes (``"mul"``, ``"tanh"``...).
-        arity: 1 or 2 operands.
         formula: the operation, for people (``"tanh(x)"``).
-        derivatives: each local derivative as a formula, for people and diagrams.
-        forward: computes the result from floats; raises ``ValueError``,
-            ``ZeroDivisionError`` or ``OverflowError`` outside the domain.
-        local: ``(m, x, y, out) -> ∂out/∂x`` or ``(∂out/∂x, ∂out/∂y)``.
-        domain: where the operation is defined, quoted in error messages.
-        const_arg: the second operand is a fixed number (not differentiated).
+        derivatives: per operand, ``∂out/∂operand`` as a formula for people
+            and diagrams; ``None`` for a fixed operand (not differentiated).
+        forward: ``(m, *operands) -> out``.
+        local: ``(m, *operands, out) -> (∂out/∂operand, ...)``.
+        domain: where it is defined (:class:`Domain`).
+        symbol: how diagrams draw the operation (``"×"``); the name by default.
+        method: the ``Value`` method and free function (``"exp"``), for the
+            operations written as functions; operators have ``None``.
+        vectorizes: ``forward`` and ``local`` use only operators and ``m``,
+            so the replay runs them on arrays; ``False`` for a custom
+            operation written with ``math`` (replayed example by example).
     """
 
     name: str
-    arity: int
     formula: str
-    derivatives: tuple[str, ...]
-    forward: Callable[..., float]
-    local: Callable[[Any, Any, Any, Any], Any]
-    domain: str = "all real x"
-    const_arg: bool = False
+    forward: Callable[..., Any]
+    local: Callable[..., tuple[Any, ...]]
+    derivatives: tuple[str | None, ...]
+    domain: Domain = EVERYWHERE
+    symbol: str = ""
+    method: str | None = None
+    vectorizes: bool = True
+    differentiable: tuple[bool, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "differentiable", tuple(d is not None for d in self.derivatives))
+        if not self.symbol:
+            object.__setattr__(self, "symbol", self.name)
+
+    @property
+    def arity(self) -> int:
+        """The number of operands: 1 or 2."""
+        return len(self.derivatives)
+
+    @property
+    def const_arg(self) -> bool:
+        """Whether the second operand is a fixed number, not differentiated."""
+        return self.arity == 2 and not self.differentiable[1]
+
+
+def _not_integer(m: Any, n: Any) -> Any:
+    return m.floor(n) != n
 
 
 _TABLE = [
-    #    name      arity formula         ∂out/∂x, ∂out/∂y             forward
-    Rule("add", 2, "x + y", ("1", "1"), operator.add, lambda m, x, y, out: (1.0, 1.0)),
-    Rule("sub", 2, "x - y", ("1", "-1"), operator.sub, lambda m, x, y, out: (1.0, -1.0)),
-    Rule("mul", 2, "x * y", ("y", "x"), operator.mul, lambda m, x, y, out: (y, x)),
-    Rule("div", 2, "x / y", ("1/y", "-x/y²"), operator.truediv,
-         lambda m, x, y, out: (1.0 / y, -out / y), "y ≠ 0"),
-    Rule("neg", 1, "-x", ("-1",), operator.neg, lambda m, x, y, out: -1.0),
-    Rule("pow", 2, "x ** n", ("n·x^(n-1)",), _power,
-         lambda m, x, n, out: n * x ** (n - 1.0) if n != 0.0 else 0.0,
-         "x > 0, or x < 0 with an integer n, or x = 0 with n ≥ 0", const_arg=True),
-    Rule("rpow", 2, "c ** x", ("c^x·ln c",), _power_of_const,
-         lambda m, x, c, out: out * math.log(c), "c > 0", const_arg=True),
-    Rule("powv", 2, "x ** y", ("y·x^(y-1)", "x^y·ln x"), _power_positive_base,
-         lambda m, x, y, out: (y * x ** (y - 1.0), out * m.log(x)), "x > 0"),
-    Rule("exp", 1, "exp(x)", ("exp(x)",), math.exp, lambda m, x, y, out: out),
-    Rule("log", 1, "log(x)", ("1/x",), math.log, lambda m, x, y, out: 1.0 / x, "x > 0"),
-    Rule("sqrt", 1, "sqrt(x)", ("1/(2·sqrt(x))",), math.sqrt,
-         lambda m, x, y, out: 0.5 / out, "x ≥ 0 (x > 0 to differentiate)"),
-    Rule("tanh", 1, "tanh(x)", ("1 - tanh²(x)",), math.tanh, lambda m, x, y, out: 1.0 - out * out),
-    Rule("sigmoid", 1, "σ(x)", ("σ(x)·(1 - σ(x))",), sigmoid,
-         lambda m, x, y, out: out * (1.0 - out)),
-    Rule("relu", 1, "max(x, 0)", ("1 if x > 0 else 0",), _relu, lambda m, x, y, out: _step(x)),
-    Rule("sin", 1, "sin(x)", ("cos(x)",), math.sin, lambda m, x, y, out: m.cos(x), "finite x"),
-    Rule("cos", 1, "cos(x)", ("-sin(x)",), math.cos, lambda m, x, y, out: -m.sin(x), "finite x"),
-    Rule("abs", 1, "|x|", ("sign(x)",), abs, lambda m, x, y, out: _sign(x)),
+    # name, formula, forward, local (∂out/∂operand per operand), their formulas, ...
+    Rule("add", "x + y", lambda m, x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"),
+         symbol="+"),
+    Rule("sub", "x - y", lambda m, x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"),
+         symbol="-"),
+    Rule("mul", "x * y", lambda m, x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"),
+         symbol="×"),
+    Rule("div", "x / y", lambda m, x, y: x / y, lambda m, x, y, out: (1.0 / y, -out / y),
+         ("1/y", "-x/y²"), Domain("y ≠ 0", draw=(((-10.0, 10.0),), ((-10.0, -0.1), (0.1, 10.0)))),
+         symbol="/"),
+    Rule("neg", "-x", lambda m, x: -x, lambda m, x, out: (-1.0,), ("-1",), symbol="-x"),
+    Rule("pow", "x ** n", lambda m, x, n: m.pow(x, n),
+         lambda m, x, n, out: (m.where(n == 0.0, 0.0, n * x ** (n - 1.0)), None),
+         ("n·x^(n-1)", None),
+         Domain("x > 0, or x < 0 with an integer n, or x = 0 with n ≥ 0",
+                lambda m, x, n: (x < 0.0) & _not_integer(m, n), (((0.1, 5.0),), ((-3.0, 3.0),))),
+         symbol="x^n"),
+    Rule("rpow", "c ** x", lambda m, x, c: m.pow(c, x), lambda m, x, c, out: (out * m.log(c), None),
+         ("c^x·ln c", None),
+         Domain("c > 0", lambda m, x, c: c <= 0.0, (((-5.0, 5.0),), ((0.1, 10.0),))), symbol="c^x"),
+    Rule("powv", "x ** y", lambda m, x, y: m.pow(x, y),
+         lambda m, x, y, out: (y * x ** (y - 1.0), out * m.log(x)), ("y·x^(y-1)", "x^y·ln x"),
+         Domain("x > 0", lambda m, x, y: x <= 0.0, (((0.1, 5.0),), ((-3.0, 3.0),))), symbol="x^y"),
+    Rule("exp", "exp(x)", lambda m, x: m.exp(x), lambda m, x, out: (out,), ("exp(x)",),
+         method="exp"),
+    Rule("log", "log(x)", lambda m, x: m.log(x), lambda m, x, out: (1.0 / x,), ("1/x",),
+         Domain("x > 0", lambda m, x: x <= 0.0, (((1e-2, 100.0),),)), method="log"),
+    Rule("sqrt", "sqrt(x)", lambda m, x: m.sqrt(x), lambda m, x, out: (0.5 / out,),
+         ("1/(2·sqrt(x))",),
+         Domain("x ≥ 0 (x > 0 to differentiate)", lambda m, x: x < 0.0, (((1e-2, 100.0),),)),
+         method="sqrt"),
+    Rule("tanh", "tanh(x)", lambda m, x: m.tanh(x), lambda m, x, out: (1.0 - out * out,),
+         ("1 - tanh²(x)",), Domain(draw=(((-5.0, 5.0),),)), method="tanh"),
+    # exp(-|x|) ≤ 1 never overflows; both branches are safe to evaluate
+    Rule("sigmoid", "σ(x)",
+         lambda m, x: m.where(x >= 0.0, 1.0 / (1.0 + m.exp(-m.abs(x))),
+                              m.exp(-m.abs(x)) / (1.0 + m.exp(-m.abs(x)))),
+         lambda m, x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), method="sigmoid"),
+    Rule("relu", "max(x, 0)", lambda m, x: m.maximum(x, 0.0), lambda m, x, out: (m.step(x),),
+         ("1 if x > 0 else 0",), Domain(kinks=(0.0,)), method="relu"),
+    Rule("sin", "sin(x)", lambda m, x: m.sin(x), lambda m, x, out: (m.cos(x),), ("cos(x)",),
+         Domain("finite x", lambda m, x: m.isinf(x)), method="sin"),
+    Rule("cos", "cos(x)", lambda m, x: m.cos(x), lambda m, x, out: (-m.sin(x),), ("-sin(x)",),
+         Domain("finite x", lambda m, x: m.isinf(x)), method="cos"),
+    Rule("abs", "|x|", lambda m, x: m.abs(x), lambda m, x, out: (m.sign(x),), ("sign(x)",),
+         Domain(kinks=(0.0,)), symbol="|x|", method="abs"),
 ]  # fmt: skip
 
-#: Every differentiable operation, by the name recorded on its nodes.
+#: Every differentiable operation, by the name recorded on its nodes: the
+#: built-in ones and those registered with :func:`autograd_scalar.define_op`.
 RULES: dict[str, Rule] = {rule.name: rule for rule in _TABLE}
+
+#: The names of the built-in operations (which :func:`register` will not replace).
+BUILTIN = frozenset(RULES)
+
+#: Python's operators, and the rule each applies: ``(rule name, reflected)``.
+#: ``**`` applies ``pow`` to a number exponent and ``powv`` to a Value's.
+OPERATORS: dict[str, tuple[str, bool]] = {
+    "__add__": ("add", False), "__radd__": ("add", True),
+    "__sub__": ("sub", False), "__rsub__": ("sub", True),
+    "__mul__": ("mul", False), "__rmul__": ("mul", True),
+    "__truediv__": ("div", False), "__rtruediv__": ("div", True),
+    "__neg__": ("neg", False), "__abs__": ("abs", False),
+    "__pow__": ("pow", False), "__rpow__": ("rpow", False),
+}  # fmt: skip
+
+
+def register(rule: Rule) -> None:
+    """Add (or replace) a custom rule in :data:`RULES`; built-ins stay as they are."""
+    if rule.name in BUILTIN:
+        raise ValueError(f"{rule.name!r} is a built-in operation")
+    RULES[rule.name] = rule
+
+
+def unregister(name: str) -> None:
+    """Remove a custom rule from :data:`RULES`."""
+    if name in BUILTIN:
+        raise ValueError(f"{name!r} is a built-in operation")
+    del RULES[name]
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e⁻ˣ) on a float, by the table's overflow-free rule.
+
+    >>> sigmoid(0.0), sigmoid(-1000.0), sigmoid(1000.0)
+    (0.5, 0.0, 1.0)
+    """
+    out: float = RULES["sigmoid"].forward(FLOAT_MATH, x)
+    return out

@@ -1,94 +1,78 @@
-"""The scalar reverse-mode engine: :class:`Value` and its ``backward()``.
+"""The scalar node of the graph: :class:`Value`.
 
 A :class:`Value` holds a float (``data``), the derivative of the last
 ``backward()`` output with respect to it (``grad``), and, when an operation made
 it, that operation's name, its parents and the local derivative
-``∂self/∂parent`` for each parent. The local derivatives come from the table in
-:mod:`autograd_scalar.rules` and are computed once, in the forward pass.
+``∂self/∂parent`` for each parent, computed once, in the forward pass, by
+:func:`autograd_scalar.core.apply.apply` from the rule table.
 
-``backward()`` is the chain rule: it orders the graph topologically (without
-recursion, so depth is unlimited) and, from the output back to the inputs,
-adds ``∂self/∂parent · self.grad`` into every parent's ``grad``.
+``backward()`` is the chain rule, run by :mod:`autograd_scalar.core.backward`
+(read :mod:`autograd_scalar.core.reference` first: the same in a dozen lines).
+
+**Node layout** (the core's internal interface, read by ``core.graph`` and
+``core.backward``; everything outside the core uses the properties): ``_op``,
+the rule's name (``""`` for a leaf, ``"const"`` for a constant); ``_p0``,
+``_p1``, the parents (``None`` where absent); ``_d0``, ``_d1``, the local
+derivatives towards them (``None`` for a fixed operand, such as the exponent
+of ``x ** 3``).
 
 Design notes, for speed and memory:
 
-* ``__slots__`` and at most two parents per node, kept in plain slots rather
-  than tuples: a node is one small object.
+* ``__slots__`` and at most two parents per node, in plain slots rather than
+  tuples: a node is one small object.
 * No closure per node: a closure that captures its output node is a reference
-  cycle, which only the cyclic garbage collector can free. Here a dropped graph
-  is freed by reference counting alone.
+  cycle, which only the cyclic garbage collector can free. Here a dropped
+  graph is freed by reference counting alone (but see
+  ``backward(create_graph=True)``, which stores gradients that lead back to
+  their nodes).
+* ``+`` and ``*`` are most of any network's graph, so they are written out in
+  full instead of going through :func:`apply` (a test checks that they agree
+  with the table).
+
+A number-like type that sets ``__autograd_priority__`` above ours (forward
+mode's ``Dual``) takes over mixed operations: a Value's operators return
+``NotImplemented`` for it, so Python asks the other operand.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
-from .errors import (
-    AutogradError,
-    DataDependentError,
-    DomainError,
-    InvalidInputError,
-    NonFiniteError,
-    OverflowError_,
-    ZeroDivisionError_,
-)
-from .rules import FLOAT_MATH, RULES, Rule
+from . import checks, graph, modes
+from .apply import apply, apply_ieee
+from .errors import AutogradError, InvalidInputError, NonFiniteError
+from .maths import IEEE_MATH, Maths
+from .rules import RULES, Rule
 
 __all__ = [
     "CONST",
+    "VALUE_MATH",
+    "Number",
     "Value",
     "constant",
-    "Number",
-    "detect_anomaly",
-    "enable_grad",
-    "is_anomaly_enabled",
-    "is_grad_enabled",
-    "no_grad",
+    "describe_node",
     "zero_grad",
 ]
 
 Number = float | int
 
-# The mode is one small int in a context variable, so one lookup per operation
-# answers both questions, and each thread and asyncio task has its own.
-_RECORD = 1  # build the graph (off under no_grad)
-_CHECK = 2  # look for NaN and inf (on under detect_anomaly)
-# Comparisons raise (set while autograd_scalar.vectorize records a function:
-# a branch on a comparison would bake one example's path into the recording).
-# Any bit besides _RECORD sends + and * down the general path, which is fine
-# for the one example recorded.
-_TRACE = 4
-_MODE: ContextVar[int] = ContextVar("autograd_scalar_mode", default=_RECORD)
-_mode = _MODE.get  # bound once: the hot path saves a method lookup per operation
+#: The op name of a leaf made from a plain number inside an expression (the 2 in ``2 * x``).
+CONST = "const"
 
+_MODE = modes.MODE
+_mode = _MODE.get  # bound once: the hot path saves a method lookup per operation
+_RECORD = modes.RECORD
+_CHECK = modes.CHECK
+_IEEE = modes.IEEE
 _new = object.__new__
 _isfinite = math.isfinite
-_INF = math.inf
 
 _ADD, _SUB, _MUL, _DIV, _NEG = (RULES[n] for n in ("add", "sub", "mul", "div", "neg"))
 _POW, _RPOW, _POWV = RULES["pow"], RULES["rpow"], RULES["powv"]
 _EXP, _LOG, _SQRT, _TANH = RULES["exp"], RULES["log"], RULES["sqrt"], RULES["tanh"]
 _SIGMOID, _RELU, _SIN, _COS, _ABS = (RULES[n] for n in ("sigmoid", "relu", "sin", "cos", "abs"))
-
-#: The op name of a leaf made from a plain number inside an expression (the 2 in ``2 * x``).
-CONST = "const"
-
-
-def _as_float(data: object, op: str, label: str | None = None) -> float:
-    """Check that ``data`` is a real number and return it as a float."""
-    if type(data) is float:
-        return data
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        kind = "bool" if isinstance(data, bool) else type(data).__name__
-        raise InvalidInputError(op, data, f"expected a real number, got {data!r} ({kind})", label)
-    return float(data)
 
 
 class Value:
@@ -116,6 +100,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_p0", "_p1", "_d0", "_d1")
+    __autograd_priority__: ClassVar[int] = 0
 
     data: float
     grad: Any
@@ -127,15 +112,21 @@ class Value:
     _d1: Any
 
     def __init__(self, data: Number, label: str | None = None) -> None:
-        if label is not None and not isinstance(label, str):
-            raise InvalidInputError("Value", label, f"label must be a str, got {label!r}")
-        self.data = _as_float(data, "Value", label)
+        self.label = checks.label(label, "Value")
+        self.data = checks.real_number(data, "Value", label=label)
         self.grad = 0.0
-        self.label = label
         self._op = ""
         self._p0 = self._p1 = self._d0 = self._d1 = None
         if _MODE.get() & _CHECK and not _isfinite(self.data):
             raise NonFiniteError("Value", self.data, f"input data is {self.data}", label)
+
+    @classmethod
+    def apply_rule(cls, rule: Rule, operands: tuple[Any, ...]) -> Value:
+        """Apply ``rule`` to ``operands`` (Values or numbers) and record it."""
+        values = tuple(x if type(x) is Value else constant(x, rule.name) for x in operands)
+        if len(values) == 1:
+            return _unary(rule, values[0])
+        return _binary(rule, values[0], values[1])
 
     # ----------------------------------------------------------------- graph
     @property
@@ -167,7 +158,7 @@ class Value:
 
     @property
     def rule(self) -> Rule | None:
-        """The derivative rule of this node's operation (``None`` for a leaf)."""
+        """The rule of this node's operation (``None`` for a leaf)."""
         return RULES.get(self._op)
 
     @property
@@ -192,60 +183,64 @@ class Value:
         )
 
     # ------------------------------------------------------------ arithmetic
-    # ``+`` and ``*`` are most of any network's graph, so they are written out
-    # in full instead of going through _binary: that call and the rule's call
-    # cost about a third of a training step. Their local derivatives are those
-    # of RULES["add"] and RULES["mul"] (tests check that the two agree).
     def __add__(self, other: Value | Number) -> Value:
-        if type(other) is not Value:
-            other = _const(other, "add")
-        if _mode() != _RECORD:  # no_grad, detect_anomaly or recording: the general path
-            return _binary(_ADD, self, other)
+        b = other if type(other) is Value else _operand(other, "add")
+        if b is None:
+            return NotImplemented
+        if _mode() != _RECORD:  # no_grad, detect_anomaly, IEEE: the general path
+            return _binary(_ADD, self, b)
         node = _new(Value)
-        node.data = self.data + other.data
+        node.data = self.data + b.data
         node.grad = 0.0
         node.label = None
         node._op = "add"
         node._p0 = self
-        node._p1 = other
+        node._p1 = b
         node._d0 = node._d1 = 1.0
         return node
 
     def __radd__(self, other: Number) -> Value:
-        return _binary(_ADD, _const(other, "add"), self)
+        a = _operand(other, "add")
+        return NotImplemented if a is None else _binary(_ADD, a, self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _binary(_SUB, self, other if type(other) is Value else _const(other, "sub"))
+        b = other if type(other) is Value else _operand(other, "sub")
+        return NotImplemented if b is None else _binary(_SUB, self, b)
 
     def __rsub__(self, other: Number) -> Value:
-        return _binary(_SUB, _const(other, "sub"), self)
+        a = _operand(other, "sub")
+        return NotImplemented if a is None else _binary(_SUB, a, self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        if type(other) is not Value:
-            other = _const(other, "mul")
+        b = other if type(other) is Value else _operand(other, "mul")
+        if b is None:
+            return NotImplemented
         if _mode() != _RECORD:
-            return _binary(_MUL, self, other)
+            return _binary(_MUL, self, b)
         x = self.data
-        y = other.data
+        y = b.data
         node = _new(Value)
         node.data = x * y
         node.grad = 0.0
         node.label = None
         node._op = "mul"
         node._p0 = self
-        node._p1 = other
+        node._p1 = b
         node._d0 = y  # ∂(x·y)/∂x = y, shared with the operand: no new float
         node._d1 = x
         return node
 
     def __rmul__(self, other: Number) -> Value:
-        return _binary(_MUL, _const(other, "mul"), self)
+        a = _operand(other, "mul")
+        return NotImplemented if a is None else _binary(_MUL, a, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _binary(_DIV, self, other if type(other) is Value else _const(other, "div"))
+        b = other if type(other) is Value else _operand(other, "div")
+        return NotImplemented if b is None else _binary(_DIV, self, b)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _binary(_DIV, _const(other, "div"), self)
+        a = _operand(other, "div")
+        return NotImplemented if a is None else _binary(_DIV, a, self)
 
     def __neg__(self) -> Value:
         return _unary(_NEG, self)
@@ -253,11 +248,18 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             return _binary(_POWV, self, other)
-        return _binary(_POW, self, _const(other, "pow"))
+        n = _operand(other, "pow")
+        return NotImplemented if n is None else _binary(_POW, self, n)
 
     def __rpow__(self, other: Number) -> Value:
         # c ** x: the Value is the exponent; the fixed base rides along as a constant.
-        return _binary(_RPOW, self, _const(other, "rpow"))
+        base = _operand(other, "rpow")
+        if base is None:
+            return NotImplemented
+        return _binary(_RPOW, self, base)
+
+    def __abs__(self) -> Value:
+        return _unary(_ABS, self)
 
     # -------------------------------------------------------------- functions
     def exp(self) -> Value:
@@ -292,33 +294,22 @@ class Value:
         """cos x"""
         return _unary(_COS, self)
 
-    def __abs__(self) -> Value:
-        return _unary(_ABS, self)
-
     def abs(self) -> Value:
         """|x|"""
         return _unary(_ABS, self)
 
     # ------------------------------------------------- comparisons (no grads)
     def __lt__(self, other: Value | Number) -> bool:
-        if _MODE.get() & _TRACE:
-            _refuse_comparison("<", self, other)
-        return self.data < _data_of(other, "<")
+        return self.data < _compared(self, other, "<")
 
     def __le__(self, other: Value | Number) -> bool:
-        if _MODE.get() & _TRACE:
-            _refuse_comparison("<=", self, other)
-        return self.data <= _data_of(other, "<=")
+        return self.data <= _compared(self, other, "<=")
 
     def __gt__(self, other: Value | Number) -> bool:
-        if _MODE.get() & _TRACE:
-            _refuse_comparison(">", self, other)
-        return self.data > _data_of(other, ">")
+        return self.data > _compared(self, other, ">")
 
     def __ge__(self, other: Value | Number) -> bool:
-        if _MODE.get() & _TRACE:
-            _refuse_comparison(">=", self, other)
-        return self.data >= _data_of(other, ">=")
+        return self.data >= _compared(self, other, ">=")
 
     __hash__ = object.__hash__
 
@@ -328,7 +319,8 @@ class Value:
 
         Args:
             gradient: the seed ∂L/∂self (1.0 by default): the result is the
-                gradient of ``gradient * self``.
+                gradient of ``gradient * self``. A :class:`Value` seed needs
+                ``create_graph=True``.
             create_graph: record the backward pass itself as a graph, so the
                 gradients are :class:`Value` nodes that can be differentiated
                 again (second and higher derivatives).
@@ -351,59 +343,36 @@ class Value:
         >>> dx.data, x.grad      # 3x² = 12, 6x = 12
         (12.0, 12.0)
 
-        :func:`autograd_scalar.functional.grad` does this bookkeeping for you
-        and leaves ``grad`` attributes alone.
+        Then ``x.grad`` leads back to ``x``: a reference cycle (PyTorch warns
+        of the same), freed by the cyclic garbage collector, or at once by
+        setting ``x.grad = 0.0``. :func:`autograd_scalar.grad` does this
+        bookkeeping for you, leaves ``grad`` attributes alone and makes no cycle.
         """
-        seed: Any = gradient if type(gradient) is Value else _as_float(gradient, "backward")
-        if create_graph and type(seed) is not Value:
-            # A Value seed makes every gradient a Value, even where all local
-            # derivatives are numbers (y = x + x would otherwise give x.grad = 2.0).
-            seed = _const(seed, "backward")
-        if self._p0 is None:  # a leaf differentiated with respect to itself
-            self.grad = self.grad + seed
-            return
-        order = _topological_order(self)
-        self.grad = seed
-        if create_graph:
-            _backpropagate_recorded(order)
-        elif _MODE.get() & _CHECK:
-            _backpropagate_checked(order)
-        else:
-            _backpropagate(order)
+        from .backward import backward
+
+        backward(self, gradient, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on this node and every node it depends on."""
-        for node in self.walk():
+        for node in graph.walk(self):
             node.grad = 0.0
 
     def walk(self) -> Iterator[Value]:
         """Every node this one depends on, itself included, each once."""
-        seen = {id(self)}
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            for parent in (node._p0, node._p1):
-                if parent is not None and id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append(parent)
+        return graph.walk(self)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
 
+# ----------------------------------------------------------------- operands
 def constant(number: object, op: str = CONST) -> Value:
     """A constant leaf (op ``"const"``): a fixed number in a graph, such as the
     2 in ``2 * x``, that replay keeps as recorded and diagrams draw as a constant.
     ``op`` names the operation to blame if ``number`` is not a real number."""
-    return _const(number, op)
-
-
-def _const(number: object, op: str) -> Value:
-    """A constant leaf for a plain number met in an expression."""
     node = _new(Value)
-    node.data = _as_float(number, op)
+    node.data = checks.real_number(number, op)
     node.grad = 0.0
     node.label = None
     node._op = CONST
@@ -411,43 +380,39 @@ def _const(number: object, op: str) -> Value:
     return node
 
 
-def _refuse_comparison(op: str, a: Value, b: object) -> None:
-    """Comparing Values while a function is being recorded for replay: the
-    branch it feeds would be taken for every example as it was for this one."""
-    raise DataDependentError(
-        op,
-        (a.data, _data_of(b, op)),
-        "a Value was compared while recording a function for batched replay; a branch on "
-        "it would make the graph depend on the data. Use relu/abs (recorded operations) "
-        "instead of a Python if",
-        a.label,
-    )
+def _operand(other: object, op: str) -> Value | None:
+    """The other operand of a binary operation, as a Value; ``None`` for a
+    number-like type that takes over (forward mode's Dual)."""
+    if getattr(type(other), "__autograd_priority__", 0) > 0:
+        return None
+    return constant(other, op)
 
 
-def _data_of(other: object, op: str) -> float:
-    return other.data if isinstance(other, Value) else _as_float(other, op)
+def _compared(a: Value, other: object, op: str) -> float:
+    hook = modes.comparison_hook()
+    if hook is not None:
+        hook(op, a, other)
+    if isinstance(other, Value):
+        return other.data
+    return checks.real_number(other, op)
 
 
-# ---------------------------------------------------------------- forward pass
+# ------------------------------------------------------------- forward pass
 def _unary(rule: Rule, a: Value) -> Value:
-    x = a.data
+    mode = _mode()
     try:
-        out = rule.forward(x)
-    except (ValueError, ArithmeticError) as exc:
-        raise _domain_error(rule, x, exc, a.label) from None
+        out, (d0,) = apply_ieee(rule, (a.data,)) if mode & _IEEE else apply(rule, (a.data,))
+    except AutogradError as exc:
+        raise exc.naming(a.label) from None
     node = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = None
     node._p1 = node._d1 = None
-    mode = _MODE.get()
     if mode & _RECORD:
         node._op = rule.name
         node._p0 = a
-        try:
-            node._d0 = rule.local(FLOAT_MATH, x, None, out)
-        except ZeroDivisionError:  # unbounded derivative, e.g. sqrt at 0
-            node._d0 = _INF
+        node._d0 = d0
     else:
         node._op = ""
         node._p0 = node._d0 = None
@@ -457,29 +422,22 @@ def _unary(rule: Rule, a: Value) -> Value:
 
 
 def _binary(rule: Rule, a: Value, b: Value) -> Value:
-    x = a.data
-    y = b.data
+    mode = _mode()
+    operands = (a.data, b.data)
     try:
-        out = rule.forward(x, y)
-    except (ValueError, ArithmeticError) as exc:
-        raise _domain_error(rule, (x, y), exc, _culprit(rule, a, b)) from None
+        out, (d0, d1) = apply_ieee(rule, operands) if mode & _IEEE else apply(rule, operands)
+    except AutogradError as exc:
+        raise exc.naming(_culprit(rule, a, b)) from None
     node = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = None
-    mode = _MODE.get()
     if mode & _RECORD:
         node._op = rule.name
         node._p0 = a
         node._p1 = b
-        try:
-            if rule.const_arg:
-                node._d0 = rule.local(FLOAT_MATH, x, y, out)
-                node._d1 = None
-            else:
-                node._d0, node._d1 = rule.local(FLOAT_MATH, x, y, out)
-        except ZeroDivisionError:  # unbounded derivative, e.g. x ** 0.5 at 0
-            node._d0, node._d1 = _INF, None
+        node._d0 = d0
+        node._d1 = d1
     else:
         node._op = ""
         node._p0 = node._p1 = node._d0 = node._d1 = None
@@ -490,266 +448,82 @@ def _binary(rule: Rule, a: Value, b: Value) -> Value:
 
 def _culprit(rule: Rule, a: Value, b: Value) -> str | None:
     """The label to name when a binary operation fails: the divisor for a
-    division, the Value operand otherwise."""
+    division, the first labelled operand otherwise."""
     if rule is _DIV:
         return b.label
-    return a.label
-
-
-def _domain_error(rule: Rule, value: Any, exc: BaseException, label: str | None) -> AutogradError:
-    shown = _substitute(rule.formula, value)
-    if isinstance(exc, ZeroDivisionError):
-        return ZeroDivisionError_(rule.name, value, f"division by zero in {shown}", label)
-    if isinstance(exc, OverflowError):
-        return OverflowError_(rule.name, value, f"{shown} overflows a float", label)
-    return DomainError(
-        rule.name, value, f"{shown} is undefined: {rule.formula} needs {rule.domain}", label
-    )
-
-
-def _substitute(formula: str, value: Any) -> str:
-    """The formula with the operands' numbers in place of x and y (or n, c)."""
-    x, y = value if isinstance(value, tuple) else (value, None)
-    return re.sub(r"\b[xync]\b", lambda m: repr(x if m.group() == "x" else y), formula)
+    return a.label if a.label is not None else b.label
 
 
 def _check_forward(node: Value, rule: Rule, parents: tuple[Value, ...]) -> None:
     if not _isfinite(node.data):
-        inputs = ", ".join(_describe_node(p) for p in parents)
+        inputs = ", ".join(describe_node(p) for p in parents)
         raise NonFiniteError(rule.name, node.data, f"produced {node.data} from {inputs}")
 
 
-def _describe_node(node: Value) -> str:
+def describe_node(node: Value) -> str:
+    """A node as messages name it: its label (or op) and its value."""
     name = f"{node.label!r}" if node.label else (node._op or "leaf")
     return f"{name}={node.data!r}"
 
 
-# --------------------------------------------------------------- backward pass
-def _topological_order(root: Value) -> list[Value]:
-    """The non-leaf nodes below ``root``, each before every node it uses
-    (``root`` last, so that popping from the end walks output-first).
+# ---------------------------------------------------------- Values as ``m``
+def _on_values(method: str, on_floats: Any) -> Any:
+    def f(x: Any) -> Any:
+        return getattr(x, method)() if type(x) is Value else on_floats(x)
 
-    An iterative depth-first search: no recursion limit. A node is marked
-    when first expanded, through ``grad``, which backward resets anyway: a
-    fresh float object equal to 0.0, told apart by identity, so a reached node
-    already holds a zero gradient (no visited set). In a DAG a marked parent
-    is always finished (otherwise it would be its own ancestor), so one mark
-    suffices.
-
-    Below an expanded node the stack keeps it and an ``_EXIT`` sentinel:
-    popping the sentinel lists the node without reading it again. A node with
-    one parent to expand leads straight on to it; such a run of nodes (a chain)
-    is kept in a list and listed at once, in reverse, when its end is done
-    (``_RUN_EXIT``). Leaves are not listed: they only receive gradients.
-    """
-    mark = float("0")  # float() of a str makes a new object, never a cached one
-    exit_ = _EXIT
-    run_exit = _RUN_EXIT
-    order: list[Value] = []
-    append = order.append
-    extend = order.extend
-    stack: list[Any] = [root]
-    push = stack.append
-    pop = stack.pop
-    while stack:
-        node = pop()
-        if node is exit_:  # everything it uses is listed: list it
-            append(pop())
-            continue
-        if node is run_exit:  # a whole run's end is listed: list the run
-            extend(reversed(pop()))
-            continue
-        if node.grad is mark:  # pushed twice, expanded already
-            continue
-        run: list[Value] | None = None
-        while True:
-            node.grad = mark
-            p0 = node._p0
-            p1 = node._p1
-            todo0 = p0 is not None and p0._p0 is not None and p0.grad is not mark
-            todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
-            if todo0 and todo1:
-                if run is None:
-                    push(node)
-                    push(exit_)
-                else:
-                    run.append(node)
-                    push(run)
-                    push(run_exit)
-                push(p0)
-                push(p1)
-                break
-            if todo0 or todo1:  # one parent to expand (a chain): go straight on
-                if run is None:
-                    run = [node]
-                else:
-                    run.append(node)
-                node = p0 if todo0 else p1
-                continue
-            # only leaves or finished nodes below: list it, and the run above it
-            append(node)
-            if run is not None:
-                extend(reversed(run))
-            break
-    return order
+    return f
 
 
-_EXIT = object()
-_RUN_EXIT = object()
+def _piecewise(on_floats: Any) -> Any:
+    """A piecewise-constant function (step, sign): a constant node, whose
+    derivative is 0, for a Value."""
+
+    def f(x: Any) -> Any:
+        return constant(on_floats(x.data)) if type(x) is Value else on_floats(x)
+
+    return f
 
 
-def _backpropagate(order: list[Value]) -> None:
-    """The chain rule: parent.grad += ∂node/∂parent · node.grad, output first."""
-    while order:
-        # Take the list apart in blocks from the end, so that it shrinks while
-        # the gradients' floats are allocated: this lowers peak memory.
-        block = order[-_BLOCK:]
-        del order[-_BLOCK:]
-        for node in reversed(block):
-            grad = node.grad
-            node._p0.grad += node._d0 * grad  # type: ignore[union-attr]
-            local = node._d1
-            if local is not None:
-                node._p1.grad += local * grad  # type: ignore[union-attr]
+def _data(f: Any) -> Any:
+    return lambda x: f(x.data if type(x) is Value else x)
 
 
-_BLOCK = 8192
+def _pow(x: Any, n: Any) -> Any:
+    return x**n if isinstance(x, Value) or isinstance(n, Value) else IEEE_MATH.pow(x, n)
 
 
-def _backpropagate_checked(order: list[Value]) -> None:
-    """The chain rule, stopping at the first gradient that is NaN or inf."""
-    for node in reversed(order):
-        grad = node.grad
-        for parent, local in ((node._p0, node._d0), (node._p1, node._d1)):
-            if parent is None or local is None:
-                continue
-            parent.grad += local * grad
-            if not _isfinite(parent.grad):
-                raise _backward_anomaly(parent, parent.grad, node, local, grad)
-
-
-def _backward_anomaly(
-    parent: Value, bad: float, node: Value, local: Any, grad: Any
-) -> NonFiniteError:
-    local = local.data if type(local) is Value else local
-    grad = grad.data if type(grad) is Value else grad
-    return NonFiniteError(
-        "backward",
-        bad,
-        f"the gradient of {_describe_node(parent)} became {bad} through "
-        f"node {_describe_node(node)} (op {node._op}, local derivative {local!r}, "
-        f"upstream gradient {grad!r})",
-        parent.label,
+def _maximum(a: Any, b: Any) -> Any:
+    raise InvalidInputError(
+        "maximum", (a, b), "maximum is not differentiable as a local derivative"
     )
 
 
-def _recorded_locals(node: Value) -> tuple[Any, ...]:
-    """∂node/∂parent for each parent, as Values recorded in the graph."""
-    rule = RULES[node._op]
-    p0, p1 = node._p0, node._p1
-    try:
-        if rule.arity == 1:
-            return (rule.local(VALUE_MATH, p0, None, node),)
-        if rule.const_arg:
-            return (rule.local(VALUE_MATH, p0, p1.data, node), None)  # type: ignore[union-attr]
-        return tuple(rule.local(VALUE_MATH, p0, p1, node))
-    except ZeroDivisionError:  # unbounded derivative: inf, as the float path records
-        return (_const(_INF, node._op), None)
-
-
-def _backpropagate_recorded(order: list[Value]) -> None:
-    """The chain rule as a graph: local derivatives are recomputed from the
-    rules on Value operands, and every product and sum is itself recorded, so
-    the resulting gradients can be differentiated again.
-
-    Under :func:`detect_anomaly` the derivative graph's own operations are not
-    checked one by one (an inf local derivative would be reported as a "mul"
-    of constants); instead each gradient is checked as it is accumulated, and
-    reported as in the ordinary backward pass."""
-    check = _MODE.get() & _CHECK
-    saved = _MODE.set(_RECORD)
-    try:
-        for node in reversed(order):
-            grad = node.grad
-            for parent, local in zip((node._p0, node._p1), _recorded_locals(node)):
-                if parent is None or local is None:
-                    continue
-                term = grad if type(local) is float and local == 1.0 else local * grad
-                current = parent.grad
-                if type(current) is float and current == 0.0:  # first term: no "0 +" node
-                    parent.grad = term
-                else:
-                    parent.grad = current + term
-                if check:
-                    value = parent.grad.data if type(parent.grad) is Value else parent.grad
-                    if not _isfinite(value):
-                        raise _backward_anomaly(parent, value, node, local, grad)
-    finally:
-        _MODE.reset(saved)
-
-
-#: The elementary functions rules use on Values (for create_graph=True).
-VALUE_MATH = SimpleNamespace(exp=Value.exp, log=Value.log, sin=Value.sin, cos=Value.cos)
-
-
-# --------------------------------------------------------------------- modes
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Within this block operations build no graph: results are leaves.
-
-    Thread- and task-safe (a context variable), and nestable.
-
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     y = x * x
-    >>> y.is_leaf
-    True
-    """
-    token = _MODE.set(_MODE.get() & ~_RECORD)
-    try:
-        yield
-    finally:
-        _MODE.reset(token)
-
-
-@contextmanager
-def enable_grad() -> Iterator[None]:
-    """Record the graph again inside a :func:`no_grad` block."""
-    token = _MODE.set(_MODE.get() | _RECORD)
-    try:
-        yield
-    finally:
-        _MODE.reset(token)
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Check every result and gradient for NaN and inf inside this block.
-
-    The first node that produces one raises :class:`NonFiniteError`, naming
-    the node (label, op) and its inputs' values: in the forward pass, the
-    operation whose result is not finite; in ``backward()``, the node whose
-    gradient became non-finite and the node it came through. Costs time, so it
-    is off by default.
-    """
-    token = _MODE.set(_MODE.get() | _CHECK)
-    try:
-        yield
-    finally:
-        _MODE.reset(token)
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph."""
-    return bool(_MODE.get() & _RECORD)
-
-
-def is_anomaly_enabled() -> bool:
-    """Whether :func:`detect_anomaly` is active."""
-    return bool(_MODE.get() & _CHECK)
+#: The functions rules use on Values (for ``create_graph=True``): results are
+#: recorded, so derivatives are differentiable again. Plain numbers that meet
+#: them (a fixed operand) are computed in IEEE arithmetic.
+VALUE_MATH = Maths(
+    exp=_on_values("exp", IEEE_MATH.exp),
+    log=_on_values("log", IEEE_MATH.log),
+    sqrt=_on_values("sqrt", IEEE_MATH.sqrt),
+    tanh=_on_values("tanh", IEEE_MATH.tanh),
+    sin=_on_values("sin", IEEE_MATH.sin),
+    cos=_on_values("cos", IEEE_MATH.cos),
+    abs=_on_values("abs", IEEE_MATH.abs),
+    pow=_pow,
+    maximum=_maximum,
+    step=_piecewise(IEEE_MATH.step),
+    sign=_piecewise(IEEE_MATH.sign),
+    where=IEEE_MATH.where,
+    isinf=_data(IEEE_MATH.isinf),
+    floor=_data(IEEE_MATH.floor),
+)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` to 0 on each of ``values`` (e.g. a model's parameters)."""
     for value in values:
         value.grad = 0.0
+
+
+# Kept while the other layers move to the public names (core.modes, constant).
+_const = constant

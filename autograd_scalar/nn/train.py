@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from ..core.errors import DomainError, InvalidInputError, ShapeError
-from ..core.value import Value, no_grad
+from ..core.modes import no_grad
+from ..core.value import Value
 from .losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,

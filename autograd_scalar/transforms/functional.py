@@ -19,22 +19,13 @@ another computation.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..core.backward import gradients as gradient_pass
 from ..core.errors import InvalidInputError
-from ..core.value import (
-    _MODE,
-    _RECORD,
-    Number,
-    Value,
-    _backward_anomaly,
-    _const,
-    _recorded_locals,
-    enable_grad,
-    is_anomaly_enabled,
-)
+from ..core.modes import enable_grad
+from ..core.value import Number, Value, constant
 
 __all__ = ["gradients", "grad", "hessian", "hvp", "value_and_grad"]
 
@@ -46,8 +37,9 @@ def gradients(
 ) -> list[Any]:
     """∂output/∂input for each of ``inputs``, leaving every ``.grad`` alone.
 
-    Like ``torch.autograd.grad``: the chain rule runs from ``output`` down to
-    ``inputs`` and stops there (what an input depends on is not visited).
+    Like ``torch.autograd.grad``: one backward pass from ``output``, and each
+    input's total derivative, also through the other inputs when one depends
+    on another (``gradients(b, [a, b])`` with ``b = a * a`` gives ``[2a, 1]``).
     With ``create_graph=True`` the results are Values recorded in the graph;
     otherwise floats. An input ``output`` does not depend on gets 0.
 
@@ -59,64 +51,16 @@ def gradients(
     """
     if not isinstance(output, Value):
         return [_zero(create_graph) for _ in inputs]
-    boundary = {id(v) for v in inputs}
-    order = _order(output, boundary)
-    grads: dict[int, Any] = {id(output): _const(1.0, "grad") if create_graph else 1.0}
-    check = is_anomaly_enabled()
-    # Record the derivative graph, but check each gradient rather than each of
-    # its operations (as Value.backward does under detect_anomaly).
-    token = _MODE.set(_RECORD) if create_graph else None
-    try:
-        for node in reversed(order):
-            upstream = grads.get(id(node))
-            if upstream is None:
-                continue
-            if create_graph:
-                pairs = zip((node._p0, node._p1), _recorded_locals(node))
-            else:
-                pairs = zip((node._p0, node._p1), (node._d0, node._d1))
-            for parent, local in pairs:
-                if parent is None or local is None:
-                    continue
-                term = upstream if type(local) is float and local == 1.0 else local * upstream
-                known = grads.get(id(parent))
-                total = term if known is None else known + term
-                grads[id(parent)] = total
-                if check:
-                    value = total.data if isinstance(total, Value) else total
-                    if not math.isfinite(value):
-                        raise _backward_anomaly(parent, value, node, local, upstream)
-    finally:
-        if token is not None:
-            _MODE.reset(token)
-    return [grads.get(id(v), _zero(create_graph)) for v in inputs]
+    grads = gradient_pass(output, create_graph=create_graph)
+    return [grads.get(v, _zero(create_graph)) if isinstance(v, Value) else _bad(v) for v in inputs]
+
+
+def _bad(v: object) -> Any:
+    raise InvalidInputError("gradients", v, f"inputs must be Values, got {v!r}")
 
 
 def _zero(create_graph: bool) -> Any:
-    return _const(0.0, "grad") if create_graph else 0.0
-
-
-def _order(root: Value, boundary: set[int]) -> list[Value]:
-    """Non-leaf nodes from ``root`` down to (not past) the boundary, each
-    after every node that uses it (``root`` last)."""
-    order: list[Value] = []
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen or node.is_leaf:
-            continue
-        seen.add(id(node))
-        if id(node) in boundary and node is not root:
-            continue  # an input: it receives a gradient and passes it no further
-        stack.append((node, True))
-        for parent in node.parents:
-            if id(parent) not in seen and not parent.is_leaf:
-                stack.append((parent, False))
-    return order
+    return constant(0.0, "grad") if create_graph else 0.0
 
 
 def _check_argnums(argnums: Argnums, n_args: int, name: str) -> tuple[int, ...]:
@@ -173,7 +117,7 @@ def _value_and_grads(
     if not nested:
         value: Any = out.data if isinstance(out, Value) else out
     else:
-        value = out if isinstance(out, Value) else _const(out, name)
+        value = out if isinstance(out, Value) else constant(out, name)
     return value, grads, nested
 
 

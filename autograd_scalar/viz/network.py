@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.apply import apply
 from ..core.errors import InvalidInputError
 from ..core.rules import RULES
 from ..core.value import Value
@@ -59,7 +60,7 @@ def _layers(mlp: Any) -> list[list[Any]]:
 
 
 def _activate(name: str, z: float) -> float:
-    return z if name == "linear" else RULES[name].forward(z)
+    return z if name == "linear" else float(apply(RULES[name], (z,))[0])
 
 
 def neuron_values(mlp: Any, x: Sequence[float]) -> list[list[tuple[float, float]]]:

@@ -1,13 +1,12 @@
-"""Replaying ``backward()`` on the side, without touching the graph.
+"""Watching ``backward()``, without touching the graph.
 
 Diagrams and the step-through need, for every node, its gradient and the
-chain-rule terms that summed to it, in the order the engine adds them. The
-engine's own ordering (``engine._topological_order``) marks nodes through their
-``grad``, so calling it would wipe the gradients a diagram is meant to show.
-:func:`engine_order` is the same depth-first search with a dictionary for the
-marks instead: the same order, node for node (a test checks this), and the
-graph is left as it was. :func:`trace_backward` then runs the chain rule over
-that order on plain floats, exactly as ``Value.backward()`` does.
+chain-rule terms that summed to it, in the order the engine adds them.
+:func:`trace_backward` runs the engine's own backward driver
+(:func:`autograd_scalar.core.backward.gradients`, which leaves every ``grad``
+alone) with a :class:`~autograd_scalar.core.backward.Watcher` that writes each
+step down: the same order and the same floating-point sums as
+``Value.backward()``, by construction, whatever the nodes' ``.grad`` hold.
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.backward import Watcher, gradients
 from ..core.errors import AutogradError
+from ..core.graph import topological_order
 from ..core.value import CONST, Value
 
 __all__ = [
@@ -92,33 +93,8 @@ def graph_nodes(root: Value, max_nodes: int | None = DEFAULT_MAX_NODES) -> list[
 
 def engine_order(root: Value) -> list[Value]:
     """The interior nodes in the order ``backward()`` lists them (``root``
-    last; the engine processes them from the end), without marking ``grad``."""
-    entered, done = 1, 2
-    mark: dict[int, int] = {}
-    order: list[Value] = []
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        state = mark.get(id(node))
-        if state == entered:
-            stack.pop()
-            mark[id(node)] = done
-            order.append(node)
-        elif state == done:
-            stack.pop()
-        else:
-            pushed = False
-            for parent in node.parents:
-                if not parent.is_leaf and mark.get(id(parent)) != done:
-                    stack.append(parent)
-                    pushed = True
-            if pushed:
-                mark[id(node)] = entered
-            else:
-                stack.pop()
-                mark[id(node)] = done
-                order.append(node)
-    return order
+    last; the engine processes them from the end), ``grad`` untouched."""
+    return topological_order(root, keep_grads=True)
 
 
 @dataclass(frozen=True)
@@ -161,32 +137,41 @@ class Trace:
         return self.grads.get(id(node), 0.0)
 
 
-def trace_backward(root: Value, seed: float = 1.0) -> Trace:
-    """Run the chain rule from ``root`` on floats, in the engine's order.
+class _Recorder(Watcher):
+    """Writes down each step of the driver into a :class:`Trace`."""
 
-    >>> from autograd_scalar.engine import Value
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.last_term: dict[int, int] = {}  # node -> index of its last term
+        self.nodes: dict[int, Value] = {}
+        self.events = 0
+
+    def on_node(self, node: Value, grad: Any) -> None:
+        self.trace.processed.append(node)
+
+    def on_term(self, parent: Value, node: Value, local: Any, upstream: Any, total: Any) -> None:
+        term = Term(node, _as_float(upstream), _as_float(local))
+        self.trace.terms.setdefault(id(parent), []).append(term)
+        self.trace.grads[id(parent)] = _as_float(total)
+        self.last_term[id(parent)] = self.events
+        self.nodes[id(parent)] = parent
+        self.events += 1
+
+
+def trace_backward(root: Value, seed: float = 1.0) -> Trace:
+    """Run the engine's backward pass from ``root`` and write every step down.
+
+    >>> from autograd_scalar.core.value import Value
     >>> a = Value(2.0, label="a")
     >>> t = trace_backward(a * a + a)  # the engine reaches "+ a" before "a * a"
     >>> t.grad(a), [term.value for term in t.terms[id(a)]]
     (5.0, [1.0, 2.0, 2.0])
     """
-    processed = list(reversed(engine_order(root))) if not root.is_leaf else []
-    remaining: dict[int, int] = {}
-    for node in processed:
-        for parent, local in zip(node.parents, node.local_grads):
-            if local is not None:
-                remaining[id(parent)] = remaining.get(id(parent), 0) + 1
-    trace = Trace(root, float(seed), processed, [root])
+    trace = Trace(root, float(seed), [], [root])
     trace.grads[id(root)] = float(seed)
-    for node in processed:
-        upstream = trace.grads[id(node)]
-        for parent, local in zip(node.parents, node.local_grads):
-            if local is None:
-                continue
-            term = Term(node, upstream, _as_float(local))
-            trace.terms.setdefault(id(parent), []).append(term)
-            trace.grads[id(parent)] = trace.grads.get(id(parent), 0.0) + term.value
-            remaining[id(parent)] -= 1
-            if remaining[id(parent)] == 0 and parent.op != CONST:
-                trace.final.append(parent)
+    recorder = _Recorder(trace)
+    gradients(root, float(seed), watch=recorder)
+    # A gradient is final once its last term is in: list nodes in that order.
+    done = sorted(recorder.last_term, key=recorder.last_term.__getitem__)
+    trace.final.extend(recorder.nodes[i] for i in done if recorder.nodes[i].op != CONST)
     return trace

@@ -310,7 +310,7 @@ def test_backward_adds_terms_in_its_topological_order() -> None:
     """The step-through replays backward() in _topological_order's order, so
     that must be the order backward() adds terms in. Floating-point sums
     depend on order: 1e16 + 1 - 1e16 is 0 or 1."""
-    from autograd_scalar.core.value import _topological_order
+    from autograd_scalar.core.graph import topological_order as _topological_order
 
     x = Value(1.0, label="x")
     s = x * 1.0
@@ -327,7 +327,7 @@ def test_backward_adds_terms_in_its_topological_order() -> None:
 
 
 def test_topological_order_lists_every_node_before_its_users() -> None:
-    from autograd_scalar.core.value import _topological_order
+    from autograd_scalar.core.graph import topological_order as _topological_order
 
     a = Value(0.5)
     b = a * a

@@ -14,7 +14,8 @@ from autograd_scalar.core.errors import DomainError, InvalidInputError, ZeroDivi
 from autograd_scalar.core.functions import abs as abs_
 from autograd_scalar.core.functions import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd_scalar.core.value import Value
-from autograd_scalar.transforms.forward import Dual, cost_table, count_ops, counting, jvp
+from autograd_scalar.transforms.cost import cost_table, count_ops
+from autograd_scalar.transforms.forward import Dual, counting, jvp
 from autograd_scalar.transforms.functional import grad
 
 UNARY_CLOSED_FORMS = {

@@ -3,19 +3,22 @@
 from hypothesis import given, settings
 
 from autograd_scalar.check.strategies import expressions
-from autograd_scalar.core.value import Value, _topological_order
+from autograd_scalar.core.graph import topological_order
+from autograd_scalar.core.value import Value
 from autograd_scalar.viz.trace import engine_order, fmt, graph_nodes, trace_backward
 
 
 @settings(max_examples=60)
 @given(expressions())
-def test_engine_order_matches_the_engine_and_leaves_grads_alone(expr):
+def test_the_trace_is_the_engines_pass_and_leaves_grads_alone(expr):
     root = expr(*expr.point)
-    root.backward()
+    root.backward(3.0)  # gradients of another seed: the trace must not read them
     before = [(node, node.grad) for node in root.walk()]
-    mine = engine_order(root)
+    order = engine_order(root)
+    trace = trace_backward(root, 1.0)
     assert all(node.grad is grad for node, grad in before)  # untouched, object for object
-    assert [id(n) for n in mine] == [id(n) for n in _topological_order(root)]
+    assert [id(n) for n in trace.processed] == [id(n) for n in reversed(order)]
+    assert [id(n) for n in order] == [id(n) for n in topological_order(root)]
 
 
 @settings(max_examples=60)
