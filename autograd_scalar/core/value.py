@@ -343,9 +343,9 @@ class Value:
         >>> dx.data, x.grad      # 3x² = 12, 6x = 12
         (12.0, 12.0)
 
-        Then ``x.grad`` leads back to ``x``: a reference cycle (PyTorch warns
-        of the same), freed by the cyclic garbage collector, or at once by
-        setting ``x.grad = 0.0``. :func:`autograd_scalar.grad` does this
+        Then each node's ``grad`` leads back into the graph (``x.grad`` to
+        ``x``): reference cycles, as PyTorch warns of the same, which only the
+        cyclic garbage collector frees. :func:`autograd_scalar.grad` does the
         bookkeeping for you, leaves ``grad`` attributes alone and makes no cycle.
         """
         from .backward import backward

@@ -77,7 +77,8 @@ def _inputs(args: Sequence[Any], nums: tuple[int, ...], name: str) -> tuple[list
     """The arguments with each differentiated one replaced by a fresh node,
     and whether any argument is a Value (then results must be Values too).
 
-    A Value argument becomes ``arg + 0``, a new node whose gradient flows back
+    A Value argument becomes ``arg + (-0.0)`` (equal to ``arg``, signed zeros
+    included), a new node whose gradient flows back
     into ``arg``: the derivative stays differentiable with respect to it, and
     two arguments that are the same node, or depend on each other, are still
     separate variables for ``f``, as its signature says."""
@@ -86,7 +87,7 @@ def _inputs(args: Sequence[Any], nums: tuple[int, ...], name: str) -> tuple[list
     for i in nums:
         a = args[i]
         if isinstance(a, Value):
-            call[i] = a + 0.0
+            call[i] = a + -0.0  # x + (-0.0) is x for every float, -0.0 included
         elif isinstance(a, bool) or not isinstance(a, (int, float)):
             raise InvalidInputError(
                 name, a, f"argument {i} must be a real number or a Value, got {a!r}"

@@ -60,8 +60,6 @@ KIND_STYLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 _OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe", "color": "#6d28d9"}
 _FIXED_EDGE = {"style": "dashed", "color": "#9ca3af", "fontcolor": "#6b7280"}
-_SYMBOLS = {"add": "+", "sub": "-", "mul": "×", "div": "/", "neg": "-x", "pow": "x^n"}
-_SYMBOLS |= {"rpow": "c^x", "powv": "x^y"}
 # Derivative formulas that say no more than the number next to them.
 _PLAIN_FORMULAS = {"1", "-1", "x", "y"}
 _NOT_COMPUTED = "gradients not computed yet: call backward()"
@@ -143,7 +141,7 @@ def _derivative_text(node: Value, index: int, local: Any) -> str:
     text = fmt(local)
     if rule is not None and index < len(rule.derivatives):
         formula = rule.derivatives[index]
-        if formula not in _PLAIN_FORMULAS:
+        if formula is not None and formula not in _PLAIN_FORMULAS:
             text += f" = {formula}"
     return text
 
@@ -154,9 +152,10 @@ def _formula(node: Value, names: dict[int, str]) -> str:
     if rule is None:
         return node.op
     operands = [names[id(p)] for p in node.parents]
-    letters = "xn" if rule.name == "pow" else "xc" if rule.name == "rpow" else "xy"
-    by_letter = dict(zip(letters, operands))
-    return re.sub(r"\b[xync]\b", lambda m: by_letter.get(m.group(), m.group()), rule.formula)
+    # the table's convention: x is the first operand, y (or n, or c) the other
+    return re.sub(
+        r"\b[xync]\b", lambda m: operands[0 if m.group() == "x" else -1], rule.formula
+    )
 
 
 def draw_graph(
@@ -213,7 +212,8 @@ def _forward(root: Value, nodes: list[Value], params: set[int], computed: bool) 
         if node.is_leaf:
             continue
         op_id = ids[id(node)] + "_op"
-        g.node(op_id, _label(_SYMBOLS.get(node.op, node.op)), **_OP_STYLE)
+        rule = node.rule  # the table says how to draw the operation
+        g.node(op_id, _label(rule.symbol if rule is not None else node.op), **_OP_STYLE)
         g.edge(op_id, ids[id(node)])
         for index, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             if local is None or parent.op == CONST:
