@@ -39,7 +39,7 @@ from .core.modes import (
 from .core.rules import RULES, Rule
 from .core.value import Value, zero_grad
 from .moved import install as _install_moved_modules
-from .nn.module import MLP, Layer, Module, Neuron
+from .nn import MLP, Layer, Module, Neuron
 from .nn.optim import SGD, Adam
 from .nn.train import History, fit
 from .transforms.cost import cost_table, count_ops

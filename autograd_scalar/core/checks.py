@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection
+from collections.abc import Collection, Sequence, Sized
+from typing import Any
 
-from .errors import DomainError, InvalidInputError, OverflowError_
+from .errors import DomainError, InvalidInputError, OverflowError_, ShapeError
 
 __all__ = [
     "choice",
@@ -117,3 +118,88 @@ def label(x: object, op: str) -> str | None:
     if x is not None and not isinstance(x, str):
         raise InvalidInputError(op, x, f"label must be a str, got {x!r}")
     return x
+
+
+# Checks added for the neural-network layer (nn): finite numbers, sequences of
+# them, and batches whose two sides must be equally long.
+__all__ += ["finite_number", "real_numbers", "same_length", "sequence"]
+
+
+def finite_number(x: object, op: str, name: str | None = None, label: str | None = None) -> float:
+    """``x`` as a finite float: a real number, not NaN nor an infinity.
+
+    >>> finite_number(3, "load")
+    3.0
+    >>> finite_number(float("nan"), "load", label="b")
+    Traceback (most recent call last):
+    ...
+    autograd_scalar.core.errors.DomainError: load: expected a finite number, got nan (node 'b')
+    """
+    value = real_number(x, op, name, label)
+    if not math.isfinite(value):
+        what = f"{name} must be a finite number" if name else "expected a finite number"
+        raise DomainError(op, value, f"{what}, got {value!r}", label)
+    return value
+
+
+def sequence(xs: object, op: str, name: str, min_length: int = 1) -> Sequence[Any]:
+    """``xs`` if it is a sequence (a list, a tuple...; not a str or bytes) of at
+    least ``min_length`` items.
+
+    >>> sequence((1, 2), "MLP", "sizes")
+    (1, 2)
+    >>> sequence("12", "MLP", "sizes")
+    Traceback (most recent call last):
+    ...
+    autograd_scalar.core.errors.ShapeError: MLP: sizes must be a list, got '12' (str)
+    """
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+        raise ShapeError(op, xs, f"{name} must be a list, got {xs!r} ({type(xs).__name__})")
+    if len(xs) < min_length:
+        raise ShapeError(
+            op, len(xs), f"{name} must have at least {min_length} item(s), got {len(xs)}"
+        )
+    return xs
+
+
+def real_numbers(
+    xs: object, op: str, name: str, *, length: int | None = None, finite: bool = True
+) -> list[float]:
+    """``xs`` as a list of floats: a sequence of real numbers (finite ones
+    unless ``finite=False``), of ``length`` items when it is given.
+
+    >>> real_numbers([1, 2.5], "from_weights", "layer 1, neuron 1")
+    [1.0, 2.5]
+    >>> real_numbers([1, "a"], "fit", "x", length=2)
+    Traceback (most recent call last):
+    ...
+    autograd_scalar.core.errors.InvalidInputError: fit: x[2] must be a real number, got 'a' (str)
+    """
+    items = sequence(xs, op, name, min_length=0)
+    if length is not None and len(items) != length:
+        raise ShapeError(op, len(items), f"{name} must have {length} number(s), got {len(items)}")
+    check = finite_number if finite else real_number
+    # items are named 1-based, as the rest of the package numbers things for people
+    return [check(x, op, f"{name}[{i + 1}]") for i, x in enumerate(items)]
+
+
+def same_length(
+    a: Sized, b: Sized, op: str, what_a: str = "examples", what_b: str = "labels"
+) -> int:
+    """The common length of ``a`` and ``b``, which must be at least 1.
+
+    >>> same_length([1, 2], [0], "fit")
+    Traceback (most recent call last):
+    ...
+    autograd_scalar.core.errors.ShapeError: fit: expected as many labels as examples, \
+got 2 examples and 1 labels
+    """
+    if len(a) == 0:
+        raise ShapeError(op, 0, f"expected at least one of the {what_a}, got none")
+    if len(a) != len(b):
+        raise ShapeError(
+            op,
+            (len(a), len(b)),
+            f"expected as many {what_b} as {what_a}, got {len(a)} {what_a} and {len(b)} {what_b}",
+        )
+    return len(a)

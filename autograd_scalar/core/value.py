@@ -523,7 +523,3 @@ def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` to 0 on each of ``values`` (e.g. a model's parameters)."""
     for value in values:
         value.grad = 0.0
-
-
-# Kept while the other layers move to the public names (core.modes, constant).
-_const = constant

@@ -14,12 +14,12 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Sequence
 from typing import TypeVar
 
-from ..core.errors import DomainError, InvalidInputError, ShapeError
+from ..core.checks import non_negative, positive_int, real_number, same_length
+from ..core.errors import DomainError
 
 __all__ = [
     "make_blobs",
@@ -36,24 +36,15 @@ L = TypeVar("L")
 
 
 def _check_n(n: object, op: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise InvalidInputError(op, n, f"n must be an int number of samples, got {n!r}")
-    if n < minimum:
-        raise DomainError(op, n, f"n must be at least {minimum} (an empty dataset), got {n}")
-    return n
+    return positive_int(n, op, "n", minimum)
 
 
 def _real(x: object, name: str, op: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise InvalidInputError(op, x, f"{name} must be a real number, got {x!r}")
-    return float(x)
+    return real_number(x, op, name)
 
 
 def _check_nonneg(x: object, name: str, op: str) -> float:
-    value = _real(x, name, op)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise DomainError(op, x, f"{name} must be a finite number ≥ 0, got {x!r}")
-    return value
+    return non_negative(x, op, name)
 
 
 def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Random) -> Dataset:
@@ -158,15 +149,11 @@ def train_test_split(
     >>> len(X_train), len(X_test)
     (3, 1)
     """
-    if len(X) != len(y):
-        raise ShapeError(
-            "train_test_split", (len(X), len(y)),
-            f"expected as many labels as examples, got {len(X)} examples and {len(y)} labels",
-        )  # fmt: skip
     if len(X) < 2:
         raise DomainError(
             "train_test_split", len(X), f"expected at least 2 examples to split, got {len(X)}"
         )
+    same_length(X, y, "train_test_split")
     fraction = _real(test_fraction, "test_fraction", "train_test_split")
     if not 0.0 < fraction < 1.0:
         raise DomainError(

@@ -1,82 +1,112 @@
-"""Neural networks built from :class:`~autograd_scalar.engine.Value` nodes.
+"""The :class:`Module` base class: parameters, their names, and parameter files.
 
-A :class:`Neuron` computes ``f(w·x + b)``; a :class:`Layer` is a list of
-neurons fed the same input; an :class:`MLP` chains layers. Every weight and
-bias is a leaf :class:`Value`, so a loss built from a network's output can be
-back-propagated to all of them.
+A module registers what it holds when it is assigned as an attribute, as
+PyTorch's and minitorch's modules do: a :class:`~autograd_scalar.core.Value` is a
+parameter, a :class:`Module` a submodule, and a list (or tuple) of either a row
+of them. :meth:`Module.named_parameters` walks them in the order they were
+assigned.
 
->>> from autograd_scalar.nn import MLP
->>> net = MLP(2, [4, 1], activation="tanh", seed=1)
->>> out = net([0.5, -1.0])
->>> len(out), len(net.parameters())
-(1, 17)
+**Names.** A parameter's name is its path, numbered from 1 as the lecture notes
+and the diagrams number things: an attribute is named by its own name (``b``),
+the items of a list by a short prefix and their position (``w1``, ``w2``; the
+prefix is the attribute's name unless :attr:`Module.item_names` gives a shorter
+one: an MLP's ``layers`` are ``L1``, ``L2``, a layer's ``neurons`` ``n1``, ``n2``).
+``L2.n1.w3`` is the weight from input 3 to neuron 1 of layer 2. The same names
+are the nodes' labels (set by :meth:`Module.label_parameters`), the keys of
+:meth:`Module.state_dict` and the keys of a saved file.
 
-A network from a textbook figure: ``weights[l][j][k]`` is the weight from input
-``k`` to neuron ``j`` of layer ``l``.
+>>> from autograd_scalar.core import Value
+>>> class Line(Module):
+...     def __init__(self):
+...         self.w = [Value(2.0), Value(-1.0)]
+...         self.b = Value(0.5)
+...         self.label_parameters()
+>>> [name for name, _ in Line().named_parameters()]
+['w1', 'w2', 'b']
+>>> Line().w[1].label
+'w2'
 
->>> net = MLP.from_weights([[[1.0, -2.0]]], [[1.0]], "sigmoid")
->>> round(net([1.0, -1.0])[0].data, 3)  # σ(1·1 + (-2)·(-1) + 1) = σ(4)
-0.982
+**Files.** :meth:`Module.save` writes JSON: the format's name and version, the
+model's :meth:`Module.architecture` and the parameters by name. :meth:`Module.load`
+checks all of it before changing anything: a file that cannot be read, does not
+fit the model or holds a number that is not finite raises the library's error
+naming the file, and leaves the model as it was. Only finite parameters are
+saved (:meth:`Module.save` refuses a model with a NaN or an infinity, which
+:meth:`Module.load` would refuse to read back). Files of version 1 (0-based names
+such as ``layers.0.neurons.0.w.0``, no architecture) are still read.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
-import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
-from ..core.errors import DomainError, InvalidInputError, ShapeError
-from ..core.value import Value
+from ..core import Value
+from ..core.checks import finite_number
+from ..core.errors import DomainError, OverflowError_, ShapeError
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Scalar"]
+__all__ = ["FILE_FORMAT", "FILE_VERSION", "Module"]
 
-#: The activation functions a neuron may use.
-ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
+#: The ``"format"`` entry of a parameter file.
+FILE_FORMAT = "autograd_scalar.parameters"
+#: The version :meth:`Module.save` writes; :meth:`Module.load` reads it and 1.
+FILE_VERSION = 2
 
-#: What a network accepts as one input coordinate.
-Scalar = Value | float | int
-
-_FILE_FORMAT = "autograd_scalar.parameters"
-
-
-def _check_activation(activation: object, where: str) -> str:
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise DomainError(
-            where, activation, f"activation must be one of {', '.join(ACTIVATIONS)}; "
-            f"got {activation!r}"
-        )  # fmt: skip
-    return activation
-
-
-def _check_size(n: object, what: str, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise DomainError(where, n, f"{what} must be a positive int, got {n!r}")
-    return n
-
-
-def _check_number(x: object, where: str, label: str | None = None) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise InvalidInputError(where, x, f"expected a real number, got {x!r}", label)
-    value = float(x)
-    if not math.isfinite(value):
-        raise DomainError(where, value, f"expected a finite number, got {value!r}", label)
-    return value
+# More digits than any finite float has (1.8e308): such an integer cannot be a parameter.
+_MAX_INT_DIGITS = 309
 
 
 class Module:
-    """Anything holding parameters: gives them, zeroes their gradients, and
-    saves them to / loads them from a JSON file.
+    """Anything holding parameters: gives them with their names, zeroes their
+    gradients, and saves them to / loads them from a JSON file.
 
-    Subclasses implement :meth:`named_parameters`.
+    Subclasses assign their parameters and submodules as attributes; nothing
+    else is needed (no ``super().__init__()`` call either). Every Value
+    attribute is a parameter: keep fixed numbers as floats.
     """
 
+    #: For a list attribute, the prefix of its items' names (default: the
+    #: attribute's own name), e.g. ``{"neurons": "n"}`` names them ``n1``, ``n2``.
+    item_names: ClassVar[Mapping[str, str]] = {}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        children: dict[str, None] | None = self.__dict__.get("_children")
+        if children is None:
+            children = {}
+            object.__setattr__(self, "_children", children)
+        if _holds_parameters(value):
+            children[name] = None  # a dict keeps the order of assignment
+        else:
+            children.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------ parameters
+    def _entries(self, prefix: str = "", legacy: str = "") -> Iterator[tuple[str, str, Value]]:
+        """``(name, version-1 name, parameter)`` for every parameter."""
+        for attr in self.__dict__.get("_children", ()):
+            value = getattr(self, attr)
+            if isinstance(value, (Value, Module)):
+                items: list[tuple[str, str, object]] = [(attr, attr, value)]
+            else:
+                short = self.item_names.get(attr, attr)
+                items = [(f"{short}{i + 1}", f"{attr}.{i}", v) for i, v in enumerate(value)]
+            for name, old, item in items:
+                if isinstance(item, Value):
+                    yield prefix + name, legacy + old, item
+                elif isinstance(item, Module):
+                    yield from item._entries(f"{prefix}{name}.", f"{legacy}{old}.")
+
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in a fixed order; names are dotted
-        paths such as ``"layers.0.neurons.1.w.0"``."""
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
+        """``(name, parameter)`` pairs in the order the attributes were assigned;
+        a parameter held twice is given once, under its first name."""
+        seen: set[int] = set()
+        for name, _, p in self._entries():
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
 
     def parameters(self) -> list[Value]:
         """Every weight and bias, in the order of :meth:`named_parameters`."""
@@ -87,6 +117,20 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def label_parameters(self) -> None:
+        """Label every parameter with its name (``L2.n1.w3``), for diagrams and
+        error messages. A module calls it at the end of its constructor, so the
+        outermost module's names win."""
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def architecture(self) -> dict[str, Any]:
+        """What a parameter file must come from besides the parameters' names,
+        as a JSON object; :meth:`load` refuses a file whose architecture differs.
+        Subclasses add what the names do not show (the activations)."""
+        return {"class": type(self).__name__}
+
+    # ----------------------------------------------------------------- state
     def state_dict(self) -> dict[str, float]:
         """The parameters' values by name."""
         return {name: p.data for name, p in self.named_parameters()}
@@ -96,11 +140,16 @@ class Module:
 
         Every name must be present, with no extra ones, and every value a
         finite number; otherwise :class:`ShapeError` (or
-        :class:`InvalidInputError` for a non-number) is raised and the model is
+        :class:`InvalidInputError` for a non-number, :class:`DomainError` for
+        NaN or an infinity) is raised, naming ``source``, and the model is
         left unchanged.
         """
         if not isinstance(state, dict):
-            raise ShapeError("load", type(state).__name__, f"{source}: expected a JSON object")
+            raise ShapeError(
+                "load", type(state).__name__,
+                f"{source}: the parameters must be a JSON object (name: number), "
+                f"got {type(state).__name__}",
+            )  # fmt: skip
         named = dict(self.named_parameters())
         missing = [n for n in named if n not in state]
         extra = [n for n in state if n not in named]
@@ -115,317 +164,148 @@ class Module:
                 f"{source} does not fit this model ({len(named)} parameters expected): "
                 + "; ".join(parts),
             )  # fmt: skip
-        values = {n: _check_number(state[n], "load", n) for n in named}
+        values = {n: finite_number(state[n], "load", f"{source}: the parameter", n) for n in named}
         for name, p in named.items():  # only now, when everything checked out
             p.data = values[name]
 
+    # ----------------------------------------------------------------- files
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters to a JSON file."""
-        document = {"format": _FILE_FORMAT, "version": 1, "parameters": self.state_dict()}
+        """Write the architecture and the parameters to a JSON file.
+
+        Raises :class:`DomainError` and writes nothing if a parameter is NaN or
+        infinite (training diverged): :meth:`load` would refuse that file.
+        """
+        source = os.fspath(path)
+        state = self.state_dict()
+        for name, data in state.items():
+            if not math.isfinite(data):
+                raise DomainError(
+                    "save", data,
+                    f"{source}: not written: the parameter is {data!r}, and only finite "
+                    "parameters can be saved (training diverged?)",
+                    name,
+                )  # fmt: skip
+        document = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "architecture": self.architecture(),
+            "parameters": state,
+        }
+        text = json.dumps(document, indent=1, allow_nan=False) + "\n"
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1)
-            f.write("\n")
+            f.write(text)
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read parameters written by :meth:`save`. A file that does not fit
-        this model raises :class:`ShapeError` and changes nothing."""
-        with open(path, encoding="utf-8") as f:
-            try:
-                document = json.load(f)
-            except json.JSONDecodeError as exc:
-                raise ShapeError("load", os.fspath(path), f"not a JSON file: {exc}") from None
-        if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
+        """Read parameters written by :meth:`save` (any version). A file that
+        cannot be read or does not fit this model raises the library's error
+        naming the file, and changes nothing. (A missing file raises the usual
+        :class:`FileNotFoundError`.)"""
+        source = os.fspath(path)
+        with open(path, "rb") as f:
+            raw = f.read()
+        document = _parse(raw, source)
+        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
             raise ShapeError(
-                "load", os.fspath(path), f'not a parameter file (no "format": {_FILE_FORMAT!r})'
-            )
-        self.load_state_dict(document.get("parameters"), source=os.fspath(path))
-
-
-class Neuron(Module):
-    """One unit: ``activation(w · x + b)``.
-
-    Args:
-        nin: number of inputs.
-        activation: ``"linear"``, ``"relu"``, ``"tanh"`` or ``"sigmoid"``.
-        seed: seeds the initial weights (ignored when ``rng`` is given).
-        rng: a :class:`random.Random` to draw the weights from (layers pass
-            theirs, so a whole network follows from one seed).
-
-    Weights are drawn from a normal distribution with variance ``2/nin`` for
-    ReLU (He) and ``1/nin`` otherwise (LeCun), so activations keep roughly the
-    same scale from layer to layer; the bias starts at 0. Set weights directly
-    through ``.w[k].data`` and ``.b.data``, or build with :meth:`MLP.from_weights`.
-
-    >>> n = Neuron(2, "relu", seed=0)
-    >>> n.w[0].data, n.w[1].data, n.b.data = 1.0, 2.0, -1.0
-    >>> n([3.0, 1.0]).data
-    4.0
-    """
-
-    def __init__(
-        self,
-        nin: int,
-        activation: str = "linear",
-        *,
-        seed: int = 0,
-        rng: random.Random | None = None,
-    ) -> None:
-        _check_size(nin, "nin", "Neuron")
-        self.activation = _check_activation(activation, "Neuron")
-        rng = rng if rng is not None else random.Random(seed)
-        std = math.sqrt((2.0 if activation == "relu" else 1.0) / nin)
-        self.w = [Value(rng.gauss(0.0, std), label=f"w{k + 1}") for k in range(nin)]
-        self.b = Value(0.0, label="b")
-
-    @property
-    def nin(self) -> int:
-        """The number of inputs."""
-        return len(self.w)
-
-    def preactivation(self, x: Sequence[Scalar]) -> Value:
-        """The weighted input ``z = w · x + b`` (before the activation)."""
-        w = self.w
-        if len(x) != len(w):
+                "load", source,
+                f'{source}: not a parameter file (expected a JSON object with "format": '
+                f"{FILE_FORMAT!r})",
+            )  # fmt: skip
+        version = document.get("version")
+        if version not in (1, FILE_VERSION) or isinstance(version, bool):
             raise ShapeError(
-                "Neuron", len(x), f"expected an input of length {len(w)}, got {len(x)}"
-            )
-        z = self.b
-        for wk, xk in zip(w, x):
-            z = z + wk * xk
-        return z
-
-    def activate(self, z: Value) -> Value:
-        """This neuron's activation function applied to ``z``."""
-        a = self.activation
-        if a == "relu":
-            return z.relu()
-        if a == "tanh":
-            return z.tanh()
-        if a == "sigmoid":
-            return z.sigmoid()
-        return z
-
-    def __call__(self, x: Sequence[Scalar]) -> Value:
-        return self.activate(self.preactivation(x))
-
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        for k, wk in enumerate(self.w):
-            yield f"w.{k}", wk
-        yield "b", self.b
-
-    def __repr__(self) -> str:
-        return f"Neuron({self.nin}, {self.activation!r})"
-
-
-class Layer(Module):
-    """``nout`` neurons, each fed the same ``nin`` inputs. Calling a layer
-    always returns a list, even when it has a single neuron.
-
-    >>> layer = Layer(3, 2, "tanh", seed=0)
-    >>> [type(a).__name__ for a in layer([1.0, 2.0, 3.0])]
-    ['Value', 'Value']
-    """
-
-    def __init__(
-        self,
-        nin: int,
-        nout: int,
-        activation: str = "linear",
-        *,
-        seed: int = 0,
-        rng: random.Random | None = None,
-    ) -> None:
-        _check_size(nin, "nin", "Layer")
-        _check_size(nout, "nout", "Layer")
-        _check_activation(activation, "Layer")
-        rng = rng if rng is not None else random.Random(seed)
-        self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
-        for j, neuron in enumerate(self.neurons):
-            _prefix_labels(neuron, f"n{j + 1}.")
-
-    @property
-    def activation(self) -> str:
-        """The activation of the layer's neurons."""
-        return self.neurons[0].activation
-
-    @property
-    def nin(self) -> int:
-        return self.neurons[0].nin
-
-    @property
-    def nout(self) -> int:
-        return len(self.neurons)
-
-    def preactivations(self, x: Sequence[Scalar]) -> list[Value]:
-        """Every neuron's weighted input ``z``."""
-        return [n.preactivation(x) for n in self.neurons]
-
-    def __call__(self, x: Sequence[Scalar]) -> list[Value]:
-        return [n(x) for n in self.neurons]
-
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        for j, neuron in enumerate(self.neurons):
-            for name, p in neuron.named_parameters():
-                yield f"neurons.{j}.{name}", p
-
-    def __repr__(self) -> str:
-        return f"Layer({self.nin}, {self.nout}, {self.activation!r})"
-
-
-def _prefix_labels(module: Module, prefix: str) -> None:
-    for p in module.parameters():
-        p.label = prefix + (p.label or "")
-
-
-class MLP(Module):
-    """A multilayer perceptron: layers of ``sizes[0]``, ``sizes[1]``, …
-    neurons on an input of ``nin`` numbers.
-
-    Args:
-        nin: input size.
-        sizes: the number of neurons of each layer, output layer last.
-        activation: the hidden layers' activation, or a list giving every
-            layer's activation (output layer included; then
-            ``output_activation`` is not used).
-        output_activation: the last layer's activation (default linear, so the
-            outputs are scores / logits for a loss).
-        seed: the initial weights follow from it.
-
-    Parameter labels follow the textbook indices, 1-based: ``L2.n1.w3`` is
-    the weight from input 3 to neuron 1 of layer 2.
-
-    >>> net = MLP(2, [16, 16, 1])
-    >>> net
-    MLP(2 -> 16 relu -> 16 relu -> 1 linear)
-    >>> net.layers[2].neurons[0].w[0].label
-    'L3.n1.w1'
-    """
-
-    def __init__(
-        self,
-        nin: int,
-        sizes: Sequence[int],
-        activation: str | Sequence[str] = "relu",
-        output_activation: str = "linear",
-        seed: int = 0,
-    ) -> None:
-        _check_size(nin, "nin", "MLP")
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
-            raise ShapeError("MLP", sizes, f"sizes must be a non-empty list of ints, got {sizes!r}")
-        for s in sizes:
-            _check_size(s, "every layer size", "MLP")
-        if isinstance(activation, str):
-            _check_activation(activation, "MLP")
-            _check_activation(output_activation, "MLP")
-            activations = [activation] * (len(sizes) - 1) + [output_activation]
+                "load", version,
+                f"{source}: parameter file version {version!r}; this version of the library "
+                f"reads versions 1 and {FILE_VERSION}",
+            )  # fmt: skip
+        if "parameters" not in document:
+            raise ShapeError("load", source, f'{source}: the file has no "parameters" entry')
+        state = document["parameters"]
+        if version == 1:  # 0-based names, no architecture
+            if isinstance(state, dict):
+                new_name = {old: name for name, old, _ in self._entries()}
+                state = {new_name.get(k, k): v for k, v in state.items()}
         else:
-            activations = [_check_activation(a, "MLP") for a in activation]
-            if len(activations) != len(sizes):
-                raise ShapeError(
-                    "MLP", len(activations),
-                    f"expected {len(sizes)} activations (one per layer), got {len(activations)}",
-                )  # fmt: skip
-        rng = random.Random(seed)
-        dims = [nin, *sizes]
-        self.layers = [
-            Layer(dims[i], dims[i + 1], activations[i], rng=rng) for i in range(len(sizes))
-        ]
-        for i, layer in enumerate(self.layers):
-            _prefix_labels(layer, f"L{i + 1}.")
+            self._check_architecture(document.get("architecture"), source)
+        self.load_state_dict(state, source=source)
 
-    @classmethod
-    def from_weights(
-        cls,
-        weights: Sequence[Sequence[Sequence[float]]],
-        biases: Sequence[Sequence[float]],
-        activations: str | Sequence[str],
-    ) -> MLP:
-        """A network with the given parameters: ``weights[l][j][k]`` is the
-        weight from input ``k`` to neuron ``j`` of layer ``l``, ``biases[l][j]``
-        the bias of that neuron; ``activations`` is one name for every layer or
-        a list with one per layer.
-
-        >>> net = MLP.from_weights([[[1, 1], [1, -1]], [[1, 1]]], [[0, 0], [0]], "linear")
-        >>> [v.data for v in net([2.0, 3.0])]  # (2 + 3) + (2 - 3)
-        [4.0]
-        """
-        if not weights or len(weights) != len(biases):
+    def _check_architecture(self, saved: object, source: str) -> None:
+        mine = self.architecture()
+        if saved == mine:
+            return
+        if not isinstance(saved, dict):
             raise ShapeError(
-                "MLP.from_weights", (len(weights), len(biases)),
-                "expected one weight matrix and one bias vector per layer, at least one layer; "
-                f"got {len(weights)} weight matrices and {len(biases)} bias vectors",
-            )  # fmt: skip
-        if isinstance(activations, str):
-            activations = [activations] * len(weights)
-        if len(activations) != len(weights):
-            raise ShapeError(
-                "MLP.from_weights", len(activations),
-                f"expected {len(weights)} activations (one per layer), got {len(activations)}",
-            )  # fmt: skip
-        nin = len(weights[0][0]) if weights[0] else 0
-        sizes = []
-        previous = nin
-        for index, (matrix, bias) in enumerate(zip(weights, biases)):
-            if not matrix or len(matrix) != len(bias):
-                raise ShapeError(
-                    "MLP.from_weights", (len(matrix), len(bias)),
-                    f"layer {index}: expected as many bias entries as weight rows (at least 1), "
-                    f"got {len(matrix)} rows and {len(bias)} biases",
-                )  # fmt: skip
-            for j, row in enumerate(matrix):
-                if len(row) != previous:
-                    raise ShapeError(
-                        "MLP.from_weights", len(row),
-                        f"layer {index}, neuron {j}: expected {previous} weights "
-                        f"(the size of the layer's input), got {len(row)}",
-                    )  # fmt: skip
-            sizes.append(len(matrix))
-            previous = len(matrix)
-        net = cls(nin, sizes, list(activations))
-        for layer, matrix, bias in zip(net.layers, weights, biases):
-            for neuron, row, b in zip(layer.neurons, matrix, bias):
-                for wk, value in zip(neuron.w, row):
-                    wk.data = _check_number(value, "MLP.from_weights", wk.label)
-                neuron.b.data = _check_number(b, "MLP.from_weights", neuron.b.label)
-        return net
+                "load", source, f'{source}: the file has no "architecture" object to check'
+            )
+        keys = [k for k in {**mine, **saved} if saved.get(k) != mine.get(k)]
+        shown = "; ".join(
+            f"{k} {saved.get(k, '(none)')!r} in the file, {mine.get(k, '(none)')!r} here"
+            for k in keys
+        )
+        raise ShapeError("load", source, f"{source} was saved from another architecture: {shown}")
 
-    @property
-    def nin(self) -> int:
-        return self.layers[0].nin
 
-    @property
-    def nout(self) -> int:
-        return self.layers[-1].nout
+def _holds_parameters(value: object) -> bool:
+    if isinstance(value, (Value, Module)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, (Value, Module)) for v in value)
+    return False
 
-    def __call__(self, x: Sequence[Scalar]) -> list[Value]:
-        if len(x) != self.nin:
-            raise ShapeError("MLP", len(x), f"expected an input of length {self.nin}, got {len(x)}")
-        h: Sequence[Scalar] = x
-        out: list[Value] = []
-        for layer in self.layers:
-            out = layer(h)
-            h = out
-        return out
 
-    def trace(self, x: Sequence[Scalar]) -> list[tuple[list[Value], list[Value]]]:
-        """The forward pass layer by layer: ``(z, h)`` per layer, the weighted
-        inputs and the activations (algorithm 6.3 of Goodfellow et al.)."""
-        if len(x) != self.nin:
-            raise ShapeError("MLP", len(x), f"expected an input of length {self.nin}, got {len(x)}")
-        out = []
-        h: Sequence[Scalar] = x
-        for layer in self.layers:
-            z = layer.preactivations(h)
-            acts = [n.activate(zj) for n, zj in zip(layer.neurons, z)]
-            out.append((z, acts))
-            h = acts
-        return out
+class _HugeInteger(Exception):
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
 
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        for i, layer in enumerate(self.layers):
-            for name, p in layer.named_parameters():
-                yield f"layers.{i}.{name}", p
 
-    def __repr__(self) -> str:
-        parts = [str(self.nin)] + [f"{layer.nout} {layer.activation}" for layer in self.layers]
-        return f"MLP({' -> '.join(parts)})"
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_INT_DIGITS:  # before int(): Python refuses to convert > 4300 digits
+        raise _HugeInteger(digits)
+    return int(text)
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:  # json keeps the last silently: which one was meant?
+            raise ValueError(f"the name {key!r} appears twice in one object")
+        document[key] = value
+    return document
+
+
+def _parse(raw: bytes, source: str) -> object:
+    """The JSON document in ``raw``, or the library's error naming ``source``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ShapeError(
+            "load", source,
+            f"{source}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+        ) from None  # fmt: skip
+    try:
+        return json.loads(text, parse_int=_json_int, object_pairs_hook=_refuse_duplicates)
+    except _HugeInteger as exc:
+        raise OverflowError_(
+            "load", source,
+            f"{source}: an integer of {exc.digits} digits is too large for a float "
+            "(the largest is about 1.8e308)",
+        ) from None  # fmt: skip
+    except RecursionError:
+        raise ShapeError(
+            "load", source, f"{source}: not a parameter file (JSON nested too deeply to read)"
+        ) from None
+    except ValueError as exc:  # json.JSONDecodeError, or a duplicate name
+        raise ShapeError("load", source, f"{source}: not a JSON file: {exc}") from None
+
+
+# The layers lived in this module before version 0.2 split it: keep their old
+# import path working without a circular import (layers.py imports Module from here).
+_MOVED_TO_LAYERS = ("ACTIVATIONS", "MLP", "Layer", "Neuron", "Scalar")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_LAYERS:
+        from . import layers
+
+        return getattr(layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

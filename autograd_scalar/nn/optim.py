@@ -17,24 +17,16 @@ Both follow the usual loop: ``zero_grad()``, compute a loss, ``backward()``,
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 
+from ..core import Value, checks
 from ..core.errors import DomainError, InvalidInputError, ShapeError
-from ..core.value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
 def _check_rate(value: object, name: str, op: str, *, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidInputError(op, value, f"{name} must be a real number, got {value!r}")
-    x = float(value)
-    ok = x > 0.0 if positive else x >= 0.0
-    if not (ok and math.isfinite(x)):
-        kind = "positive" if positive else "non-negative"
-        raise DomainError(op, value, f"{name} must be a finite {kind} number, got {value!r}")
-    return x
+    return (checks.positive if positive else checks.non_negative)(value, op, name)
 
 
 class Optimizer:

@@ -14,33 +14,20 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TextIO
 
-from ..core.errors import DomainError, InvalidInputError, ShapeError
-from ..core.modes import no_grad
-from ..core.value import Value
-from .losses import (
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    hinge,
-    l2_penalty,
-    mse,
-    multiclass_hinge,
-)
+from ..core import Value, no_grad
+from ..core.checks import non_negative, positive_int, real_number, same_length
+from ..core.errors import DomainError, ShapeError
+from .losses import LOSSES, Loss, l2_penalty, loss_named
 from .optim import SGD, Optimizer
 
 __all__ = ["LOSSES", "History", "Model", "ProgressBar", "accuracy", "fit", "predict"]
-
-#: The loss names :func:`fit` understands.
-LOSSES = ("hinge", "bce", "cross_entropy", "multiclass_hinge", "mse", "mse_half")
-_BINARY = ("hinge", "bce")
-_MULTICLASS = ("cross_entropy", "multiclass_hinge")
 
 
 class Model(Protocol):
@@ -157,152 +144,92 @@ class History:
 
 
 # ----------------------------------------------------------------- prediction
-def predict(model: Model, X: Sequence[Sequence[Any]], *, threshold: float = 0.0) -> list[int]:
-    """Class predictions: for a one-output model, 1 where the output exceeds
-    ``threshold`` (0 for scores and logits, 0.5 for a sigmoid output), else
-    0; for several outputs, the index of the largest."""
-    out = []
+def predict(
+    model: Model,
+    X: Sequence[Sequence[Any]],
+    *,
+    threshold: float | None = None,
+    loss: str | Loss | None = None,
+) -> list[int]:
+    """Class predictions by the decision rule of ``loss`` (a name from
+    :data:`LOSSES`; by default that of scores and logits): for a one-output
+    model, 1 where the output exceeds the threshold (0 for scores and logits,
+    0.5 for ``"mse"`` on 0/1 targets; ``threshold`` overrides it), else 0; for
+    several outputs, the index of the largest."""
+    rule = _decision(loss, threshold, "predict")
     with no_grad():
-        for x in X:
-            scores = [v.data for v in model(x)]
-            if len(scores) == 1:
-                out.append(int(scores[0] > threshold))
-            else:
-                out.append(max(range(len(scores)), key=scores.__getitem__))
-    return out
+        return [rule.predict([v.data for v in model(x)]) for x in X]
 
 
 def accuracy(
-    model: Model, X: Sequence[Sequence[Any]], y: Sequence[int], *, threshold: float = 0.0
+    model: Model,
+    X: Sequence[Sequence[Any]],
+    y: Sequence[Any],
+    *,
+    threshold: float | None = None,
+    loss: str | Loss | None = None,
 ) -> float:
-    """The fraction of examples whose :func:`predict` class equals the label
-    (a label -1 counts as class 0, as in :func:`~autograd_scalar.losses.hinge`)."""
-    _check_data(X, y, "accuracy")
-    predicted = predict(model, X, threshold=threshold)
-    return sum(p == _class_of(t) for p, t in zip(predicted, y)) / len(y)
+    """The fraction of examples whose :func:`predict` class is the class of
+    their label, both by the decision rule of ``loss`` (by default: labels
+    are class indices, -1 counting as class 0 as in
+    :func:`~autograd_scalar.nn.losses.hinge`)."""
+    same_length(X, y, "accuracy")
+    rule = _decision(loss, threshold, "accuracy")
+    with no_grad():
+        outputs = [model(x) for x in X]
+    right = rule.correct(outputs, y)
+    if right is None:
+        raise DomainError(
+            "accuracy", rule.name, f"loss {rule.name!r}: a label has no class, so no accuracy"
+        )
+    return right / len(y)
 
 
-def _class_of(label: object) -> int:
-    return 0 if label == -1 else label  # type: ignore[return-value]
+# The decision rule of scores and logits, for predict/accuracy without a loss.
+_SCORES = Loss("scores", LOSSES["hinge"].batch)
+
+
+def _decision(loss: str | Loss | None, threshold: float | None, op: str) -> Loss:
+    rule = _SCORES if loss is None else loss_named(loss, op)
+    if threshold is not None:
+        rule = replace(rule, threshold=real_number(threshold, op, "threshold"))
+    return rule
 
 
 # ------------------------------------------------------------------------ fit
-LossFn = Callable[[list[list[Value]], Sequence[Any]], Value]
-
-
-def _check_data(X: Sequence[Any], y: Sequence[Any], op: str) -> None:
-    if len(X) == 0:
-        raise ShapeError(op, 0, "expected a non-empty dataset, got 0 examples")
-    if len(X) != len(y):
-        raise ShapeError(
-            op, (len(X), len(y)),
-            f"expected as many labels as examples, got {len(X)} examples and {len(y)} labels",
-        )  # fmt: skip
-
-
-def _single_outputs(outputs: list[list[Value]], loss: str) -> list[Value]:
-    for out in outputs:
-        if len(out) != 1:
-            raise ShapeError(
-                "fit", len(out), f"loss {loss!r} expects a network with 1 output, got {len(out)}"
-            )
-    return [out[0] for out in outputs]
-
-
-def _loss_value(kind: str | LossFn, outputs: list[list[Value]], labels: Sequence[Any]) -> Value:
-    if callable(kind):
-        return kind(outputs, labels)
-    if kind == "hinge":
-        return hinge(_single_outputs(outputs, kind), labels)
-    if kind == "bce":
-        return binary_cross_entropy_with_logits(_single_outputs(outputs, kind), labels)
-    if kind == "cross_entropy":
-        return cross_entropy(outputs, labels)
-    if kind == "multiclass_hinge":
-        return multiclass_hinge(outputs, labels)
-    # mse: a number target for one output, or a list of targets per example
-    flat_out: list[Value] = []
-    flat_y: list[Any] = []
-    for out, target in zip(outputs, labels):
-        targets = list(target) if isinstance(target, Sequence) else [target]
-        if len(targets) != len(out):
-            raise ShapeError(
-                "fit", len(out),
-                f"loss {kind!r}: expected {len(targets)} network outputs per example "
-                f"(the target's length), got {len(out)}",
-            )  # fmt: skip
-        flat_out.extend(out)
-        flat_y.extend(targets)
-    return mse(flat_out, flat_y, convention="half" if kind == "mse_half" else "mean")
-
-
-def _correct(kind: str | LossFn, outputs: list[list[Value]], labels: Sequence[Any]) -> int | None:
-    """How many examples the outputs classify right, or None if the loss has
-    no notion of class."""
-    if callable(kind):
-        return None
-    correct = 0
-    for out, label in zip(outputs, labels):
-        scores = [v.data for v in out]
-        if kind in _BINARY:
-            correct += int((scores[0] > 0.0) == (label == 1))
-        elif kind in _MULTICLASS:
-            correct += int(max(range(len(scores)), key=scores.__getitem__) == label)
-        elif isinstance(label, Sequence):  # mse on one-hot targets
-            if len(scores) < 2:
-                return None
-            target = list(label)
-            best = max(range(len(scores)), key=scores.__getitem__)
-            correct += int(best == max(range(len(target)), key=target.__getitem__))
-        elif label in (0, 1) and len(scores) == 1:  # mse on a 0/1 target: threshold 0.5
-            correct += int((scores[0] > 0.5) == (label == 1))
-        else:
-            return None
-    return correct
-
-
-def _check_real(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise InvalidInputError("fit", x, f"{name} must be a real number, got {x!r}")
-    return float(x)
-
-
-def _check_positive_int(n: object, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise DomainError("fit", n, f"{name} must be a positive int, got {n!r}")
-    return n
+LossFn = Callable[[Sequence[Sequence[Value]], Sequence[Any]], Value]
 
 
 class _Replayed:
     """fit's vectorised path: the loss of one example, recorded once and
     replayed over each batch (see :mod:`autograd_scalar.vectorize`).
 
-    The per-example losses are written without a branch on the data (a
-    replayed graph cannot branch), labels enter as numbers: the hinge's sign
-    t = ±1, the cross-entropy's y ∈ {0, 1}, the regression target. Whether an
-    example is classified right follows from its loss alone, so accuracy needs
-    no second pass: hinge (margin 1) loss < 1 ⇔ t·s > 0; cross-entropy
-    loss < ln 2 ⇔ the logit has the label's sign; squared error on a 0/1
-    target < 1/4 ⇔ the output is on the label's side of 1/2.
+    The loss record's per-example form is written without a branch on the data
+    (a replayed graph cannot branch); labels enter as the numbers its
+    ``target`` gives (the binary losses' sign t = ±1, the regression target).
+    Whether an example is classified right follows from its loss alone
+    (``right_below``), so accuracy needs no second pass.
     """
 
-    def __init__(self, model: Model, kind: str | LossFn, X: Sequence[Any], y: Sequence[Any]):
+    def __init__(self, model: Model, loss: Loss, X: Sequence[Any], y: Sequence[Any]):
         from .. import vectorize
 
-        if callable(kind) or kind not in _REPLAYABLE:
+        example = loss.example
+        if example is None or loss.target is None:
+            replayable = ", ".join(name for name, r in LOSSES.items() if r.example is not None)
             raise DomainError(
                 "fit",
-                kind,
-                f"vectorized=True supports the losses {', '.join(_REPLAYABLE)}, got {kind!r}",
+                loss.name,
+                f"vectorized=True supports the losses {replayable}, got {loss.name!r}",
             )
         np = vectorize.numpy_module()
-        self.kind = kind
         self.X = np.asarray(X, dtype=float)
-        targets = [self._target(label) for label in y]
+        targets = [loss.target(label) for label in y]
         self.y = np.asarray(targets, dtype=float)
-        self.threshold = {"hinge": 1.0, "bce": math.log(2.0)}.get(kind)
-        if kind in ("mse", "mse_half") and set(targets) <= {0.0, 1.0}:
-            self.threshold = 0.25 if kind == "mse" else 0.125
+        has_classes = loss.right_below is not None and all(
+            loss.label_class(label) is not None for label in y
+        )
+        self.threshold = loss.right_below if has_classes else None
         out = model(list(self.X[0]))
         if len(out) != 1:
             raise ShapeError(
@@ -310,23 +237,11 @@ class _Replayed:
             )
 
         def example_loss(x: list[Value], t: Value) -> Value:
-            return _replayable_loss(kind, model(x)[0], t)
+            return example(model(x)[0], t)
 
         self.recording = vectorize.record(
             example_loss, list(self.X[0]), float(self.y[0]), params=model.parameters()
         )
-
-    def _target(self, label: object) -> float:
-        if self.kind == "hinge":
-            return 1.0 if _binary_number(label, self.kind) == 1.0 else -1.0
-        if self.kind == "bce":
-            value = _binary_number(label, self.kind)
-            if value not in (0.0, 1.0):
-                raise InvalidInputError(
-                    "fit", label, f"loss 'bce' expects labels 0 or 1, got {label!r}"
-                )
-            return value
-        return _check_real(label, "a regression target")
 
     def loss_and_grad(self, batch: list[int]) -> tuple[float, int | None]:
         """The batch's mean loss, its gradient added into the parameters'
@@ -338,31 +253,12 @@ class _Replayed:
         return float(replay.values.mean()), right
 
 
-_REPLAYABLE = ("hinge", "bce", "mse", "mse_half")
-
-
-def _binary_number(label: object, kind: str) -> float:
-    if isinstance(label, bool) or label not in (0, 1, -1):
-        raise InvalidInputError("fit", label, f"loss {kind!r} expects labels 0 or 1, got {label!r}")
-    return float(label)
-
-
-def _replayable_loss(kind: str, out: Value, t: Value) -> Value:
-    """One example's loss, without a Python branch on its data."""
-    if kind == "hinge":
-        return (1.0 - out * t).relu()
-    if kind == "bce":  # softplus(z) - z·y, softplus(z) = relu(z) + ln(1 + e^-|z|)
-        return out.relu() + ((-abs(out)).exp() + 1.0).log() - out * t
-    diff = out - t
-    return diff * diff * (0.5 if kind == "mse_half" else 1.0)
-
-
 def fit(
     model: Model,
     X: Sequence[Sequence[Any]],
     y: Sequence[Any],
     *,
-    loss: str | LossFn = "hinge",
+    loss: str | Loss | LossFn = "hinge",
     optimizer: Optimizer | None = None,
     epochs: int = 100,
     batch_size: int | None = None,
@@ -379,10 +275,11 @@ def fit(
     Args:
         model: e.g. an :class:`~autograd_scalar.nn.MLP`.
         X, y: the inputs and their labels (targets for ``mse``).
-        loss: one of :data:`LOSSES` (``"hinge"`` and ``"bce"`` take labels 0/1
-            and a one-output network, ``"cross_entropy"`` and
+        loss: a name from :data:`LOSSES` (``"hinge"`` and ``"bce"`` take labels
+            0/1 and a one-output network, ``"cross_entropy"`` and
             ``"multiclass_hinge"`` class indices, ``"mse"`` /
-            ``"mse_half"`` numbers or lists of numbers), or a function
+            ``"mse_half"`` numbers or lists of numbers), a
+            :class:`~autograd_scalar.nn.losses.Loss` record, or a function
             ``(outputs, labels) -> Value`` over a batch.
         optimizer: defaults to ``SGD(model.parameters(), lr=0.1, momentum=0.9)``.
         epochs: passes over the data.
@@ -404,18 +301,14 @@ def fit(
     ``history.interrupted`` is True, and the history is returned rather than
     the exception raised.
     """
-    _check_data(X, y, "fit")
-    if not (callable(loss) or loss in LOSSES):
-        raise DomainError("fit", loss, f"loss must be one of {', '.join(LOSSES)} or a function")
-    epochs = _check_positive_int(epochs, "epochs")
-    n = len(X)
-    size = n if batch_size is None else min(_check_positive_int(batch_size, "batch_size"), n)
-    l2 = _check_real(l2, "l2")
-    if not (math.isfinite(l2) and l2 >= 0.0):
-        raise DomainError("fit", l2, f"l2 must be a finite number ≥ 0, got {l2!r}")
+    n = same_length(X, y, "fit")
+    record = loss_named(loss, "fit")
+    epochs = positive_int(epochs, "fit", "epochs")
+    size = n if batch_size is None else min(positive_int(batch_size, "fit", "batch_size"), n)
+    l2 = non_negative(l2, "fit", "l2")
     params = model.parameters()
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1, momentum=0.9)
-    replay = _Replayed(model, loss, X, y) if vectorized else None
+    replay = _Replayed(model, record, X, y) if vectorized else None
 
     history = History()
     rng = random.Random(seed)
@@ -445,11 +338,11 @@ def fit(
                 else:
                     outputs = [model(X[i]) for i in batch]
                     labels = [y[i] for i in batch]
-                    value = _loss_value(loss, outputs, labels)
+                    value = record.batch(outputs, labels)
                     if l2:
                         value = value + l2 * l2_penalty(params)
                     value.backward()
-                    right = _correct(loss, outputs, labels)
+                    right = record.correct(outputs, labels)
                 # A Ctrl-C in the middle of step() would leave some parameters
                 # updated and others not: keep the values to undo it.
                 before = [p.data for p in opt.params]

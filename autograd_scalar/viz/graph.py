@@ -153,9 +153,7 @@ def _formula(node: Value, names: dict[int, str]) -> str:
         return node.op
     operands = [names[id(p)] for p in node.parents]
     # the table's convention: x is the first operand, y (or n, or c) the other
-    return re.sub(
-        r"\b[xync]\b", lambda m: operands[0 if m.group() == "x" else -1], rule.formula
-    )
+    return re.sub(r"\b[xync]\b", lambda m: operands[0 if m.group() == "x" else -1], rule.formula)
 
 
 def draw_graph(

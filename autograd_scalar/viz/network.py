@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.apply import apply
 from ..core.errors import InvalidInputError
-from ..core.rules import RULES
 from ..core.value import Value
+from ..nn.activations import ACTIVATIONS
 from .diagram import Diagram
 from .graph import KIND_STYLES, _graph, _label, gradients_computed
 from .trace import fmt
@@ -34,7 +33,6 @@ __all__ = ["MAX_LABELLED_EDGES", "draw_network", "neuron_values"]
 #: Above this many weights, edges are drawn without labels unless asked for.
 MAX_LABELLED_EDGES = 24
 
-_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 _NEURON = {"fillcolor": "#ffffff", "color": "#374151", "shape": "box", "style": "filled,rounded"}
 
 
@@ -43,7 +41,7 @@ def _layers(mlp: Any) -> list[list[Any]]:
         layers = [list(layer.neurons) for layer in mlp.layers]
         for neurons in layers:
             for neuron in neurons:
-                if not isinstance(neuron.b, Value) or neuron.activation not in _ACTIVATIONS:
+                if not isinstance(neuron.b, Value) or neuron.activation not in ACTIVATIONS:
                     raise TypeError
                 if not all(isinstance(w, Value) for w in neuron.w):
                     raise TypeError
@@ -52,7 +50,7 @@ def _layers(mlp: Any) -> list[list[Any]]:
             "draw_network",
             type(mlp).__name__,
             "expected an MLP: .layers[l].neurons[j] with .w (Values), .b (a Value) and "
-            f".activation in {_ACTIVATIONS}",
+            f".activation in {tuple(ACTIVATIONS)}",
         ) from None
     if not layers or not layers[0]:
         raise InvalidInputError("draw_network", type(mlp).__name__, "the network has no neurons")
@@ -60,7 +58,7 @@ def _layers(mlp: Any) -> list[list[Any]]:
 
 
 def _activate(name: str, z: float) -> float:
-    return z if name == "linear" else float(apply(RULES[name], (z,))[0])
+    return ACTIVATIONS[name].function(z)
 
 
 def neuron_values(mlp: Any, x: Sequence[float]) -> list[list[tuple[float, float]]]:

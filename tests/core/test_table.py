@@ -155,8 +155,12 @@ def test_derivatives_to_third_order_agree_with_forward_mode(name: str) -> None:
 
     first, second, third = grad(f), grad(grad(f)), grad(grad(grad(f)))
     x0, h = point[0], 1e-5 * max(1.0, abs(point[0]))
-    assert second(x0) == pytest.approx((first(x0 + h) - first(x0 - h)) / (2 * h), rel=1e-5, abs=1e-7)
-    assert third(x0) == pytest.approx((second(x0 + h) - second(x0 - h)) / (2 * h), rel=1e-4, abs=1e-6)
+    assert second(x0) == pytest.approx(
+        (first(x0 + h) - first(x0 - h)) / (2 * h), rel=1e-5, abs=1e-7
+    )
+    assert third(x0) == pytest.approx(
+        (second(x0 + h) - second(x0 - h)) / (2 * h), rel=1e-4, abs=1e-6
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -20,7 +20,7 @@ from autograd_scalar import (
     no_grad,
     zero_grad,
 )
-from autograd_scalar.core.value import CONST
+from autograd_scalar.core import CONST
 
 
 def test_node_records_parents_op_and_local_derivatives() -> None:

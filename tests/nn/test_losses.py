@@ -229,11 +229,11 @@ def test_labels_of_the_wrong_kind_are_named() -> None:
 def test_lengths_and_emptiness() -> None:
     with pytest.raises(ShapeError, match="2 predictions and 1 labels"):
         mse([Value(0.0), Value(1.0)], [1.0])
-    with pytest.raises(ShapeError, match="at least one prediction"):
+    with pytest.raises(ShapeError, match="at least one of the predictions"):
         hinge([], [])
-    with pytest.raises(ShapeError, match="non-empty list of logits"):
+    with pytest.raises(ShapeError, match="the logits must have at least 1"):
         softmax([])
     with pytest.raises(ShapeError, match="at least one parameter"):
         l2_penalty([])
-    with pytest.raises(DomainError, match="convention must be"):
+    with pytest.raises(InvalidInputError, match="convention must be one of"):  # core.checks.choice
         mse([Value(0.0)], [0.0], convention="sum")

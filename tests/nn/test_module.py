@@ -113,10 +113,14 @@ def test_parameters_names_and_labels() -> None:
     named = list(net.named_parameters())
     assert [p for _, p in named] == params
     assert len({name for name, _ in named}) == len(named)
-    assert named[0][0] == "layers.0.neurons.0.w.0"
-    assert named[-1][0] == "layers.1.neurons.1.b"
+    # one scheme, 1-based as the lecture notes number layers and weights:
+    # the names are the labels and the keys of the state
+    assert named[0][0] == "L1.n1.w1"
+    assert named[-1][0] == "L2.n2.b"
     assert net.layers[1].neurons[0].w[2].label == "L2.n1.w3"
     assert net.layers[0].neurons[3].b.label == "L1.n4.b"
+    assert all(p.label == name for name, p in named)
+    assert list(net.state_dict()) == [name for name, _ in named]
     assert all(p.is_leaf for p in params)
 
 
@@ -163,14 +167,19 @@ def test_wrong_input_length_names_the_expected_size() -> None:
 
 
 def test_bad_construction_arguments() -> None:
-    with pytest.raises(DomainError, match="activation must be one of"):
+    # the choices and sizes are checked by core.checks, as everywhere in the package
+    with pytest.raises(InvalidInputError, match="activation must be one of"):
         Neuron(2, "sigmod")
-    with pytest.raises(DomainError, match="nin must be a positive int"):
+    with pytest.raises(DomainError, match="nin must be at least 1, got 0"):
         Layer(0, 2)
+    with pytest.raises(InvalidInputError, match="nin must be an integer"):
+        Layer(2.5, 2)
     with pytest.raises(DomainError, match="every layer size"):
         MLP(2, [3, 0])
-    with pytest.raises(ShapeError, match="non-empty list"):
+    with pytest.raises(ShapeError, match="sizes must have at least 1"):
         MLP(2, [])
+    with pytest.raises(ShapeError, match="sizes must be a list"):
+        MLP(2, "31")
     with pytest.raises(ShapeError, match="expected 2 activations"):
         MLP(2, [3, 1], activation=["relu"])
     net = MLP(2, [1])
@@ -179,14 +188,16 @@ def test_bad_construction_arguments() -> None:
 
 
 def test_from_weights_rejects_inconsistent_shapes() -> None:
-    with pytest.raises(ShapeError, match=r"layer 1, neuron 0: expected 2 weights"):
+    with pytest.raises(ShapeError, match=r"layer 2, neuron 1 \(L2.n1\): expected 2 weights"):
         MLP.from_weights([[[1, 2], [3, 4]], [[1, 2, 3]]], [[0, 0], [0]], "relu")
     with pytest.raises(ShapeError, match="as many bias entries as weight rows"):
         MLP.from_weights([[[1, 2]]], [[0, 0]], "relu")
     with pytest.raises(ShapeError, match="one per layer"):
         MLP.from_weights([[[1, 2]]], [[0]], ["relu", "relu"])
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="L1.n1.w1"):
         MLP.from_weights([[["x", 2]]], [[0]], "relu")
+    with pytest.raises(DomainError, match="L1.n1.b"):
+        MLP.from_weights([[[1, 2]]], [[math.nan]], "relu")
 
 
 # ------------------------------------------------------------------ save/load
@@ -210,7 +221,9 @@ def test_loading_a_file_of_another_shape_fails_and_changes_nothing(tmp_path: Pat
     MLP(2, [5, 1], seed=0).save(path)
     net = MLP(2, [4, 1], seed=1)
     before = _snapshot(net)
-    with pytest.raises(ShapeError, match="unknown name"):
+    with pytest.raises(
+        ShapeError, match=r"another architecture: sizes \[5, 1\] in the file, \[4, 1\] here"
+    ):
         net.load(path)
     assert _snapshot(net) == before
 
@@ -221,10 +234,10 @@ def test_loading_a_file_with_a_missing_key_fails_and_changes_nothing(tmp_path: P
     net.save(path)
     document = json.loads(path.read_text())
     document["parameters"] = {k: v + 1.0 for k, v in document["parameters"].items()}
-    del document["parameters"]["layers.1.neurons.0.b"]
+    del document["parameters"]["L2.n1.b"]
     path.write_text(json.dumps(document))
     before = _snapshot(net)
-    with pytest.raises(ShapeError, match=r"missing 1 parameter\(s\), first 'layers.1.neurons.0.b'"):
+    with pytest.raises(ShapeError, match=r"missing 1 parameter\(s\), first 'L2.n1.b'"):
         net.load(path)
     assert _snapshot(net) == before
 
@@ -235,14 +248,14 @@ def test_loading_bad_values_or_not_a_parameter_file_fails(tmp_path: Path) -> Non
     path = tmp_path / "m.json"
     net.save(path)
     document = json.loads(path.read_text())
-    document["parameters"]["layers.0.neurons.0.b"] = "zero"
+    document["parameters"]["L1.n1.b"] = "zero"
     path.write_text(json.dumps(document))
-    with pytest.raises(InvalidInputError, match="layers.0.neurons.0.b"):
+    with pytest.raises(InvalidInputError, match="L1.n1.b"):
         net.load(path)
     path.write_text("{not json")
     with pytest.raises(ShapeError, match="not a JSON file"):
         net.load(path)
-    path.write_text(json.dumps({"layers.0.neurons.0.b": 1.0}))
+    path.write_text(json.dumps({"L1.n1.b": 1.0}))
     with pytest.raises(ShapeError, match="not a parameter file"):
         net.load(path)
     assert _snapshot(net) == before

@@ -107,7 +107,7 @@ def test_gradients_from_create_graph_are_used_as_numbers() -> None:
 
 @pytest.mark.parametrize("lr", [0.0, -0.1, float("inf"), float("nan")])
 def test_non_positive_learning_rate_is_rejected(lr: float) -> None:
-    with pytest.raises(DomainError, match="learning rate lr must be a finite positive"):
+    with pytest.raises(DomainError, match="learning rate lr must be a finite number > 0"):
         SGD([Value(1.0)], lr=lr)
     with pytest.raises(DomainError, match="learning rate"):
         Adam([Value(1.0)], lr=lr)

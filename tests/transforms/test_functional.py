@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_scalar.check.strategies import Expression, central_difference, expressions
+from autograd_scalar.core import Value, detect_anomaly, no_grad
 from autograd_scalar.core.errors import InvalidInputError, NonFiniteError
 from autograd_scalar.core.functions import exp, log, sigmoid, sin, tanh
-from autograd_scalar.core.value import Value, detect_anomaly, no_grad
 from autograd_scalar.transforms.functional import grad, gradients, hessian, hvp, value_and_grad
 
 finite = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
