@@ -24,7 +24,7 @@ from html import escape
 from pathlib import Path
 from typing import TextIO
 
-from ..core.value import Value
+from ..core import AutogradError, Value
 from ..nn.datasets import make_moons
 from ..nn.module import MLP
 from ..nn.optim import SGD
@@ -143,7 +143,7 @@ def _draw_neuron(
     try:
         draw_graph = importlib.import_module("autograd_scalar.viz").draw_graph
     except ImportError as exc:
-        stream.write(f"skipped the neuron diagram: it needs the [viz] extra ({VIZ_HINT}): {exc}\n")
+        stream.write(f"skipped the neuron diagram: it needs the [viz] extra ({exc}): {VIZ_HINT}\n")
         return []
     i, j = _active_neuron(model, X)
     neuron = model.layers[0].neurons[j]
@@ -157,8 +157,10 @@ def _draw_neuron(
             path = out_dir / f"neuron_{view}.svg"
             draw_graph(out, view=view, params=neuron.parameters()).save(path)
             written.append(path)
-    except ImportError as exc:  # e.g. no renderer available
-        stream.write(f"skipped the neuron diagram: {exc} ({VIZ_HINT})\n")
+    except (ImportError, AutogradError) as exc:  # no graphviz package, or no renderer
+        # Both messages say what to install; add the command only if it is not there.
+        reason = str(exc) if "pip install" in str(exc) else f"{exc}: {VIZ_HINT}"
+        stream.write(f"skipped the neuron diagram: {reason}\n")
     finally:
         neuron.zero_grad()
     return written
