@@ -151,7 +151,13 @@ def test_long_expression_error_shows_a_window_with_the_caret_under_the_culprit()
 
 
 def test_bad_variable_names_are_refused():
-    for name in ("tanh", "for", "1x"):
+    for name in (
+        "tanh",
+        "for",
+        "1x",
+        "ｔａｎｈ",
+        "ｆｏｒ",
+    ):  # the last two are tanh and for to Python
         with pytest.raises(ExpressionError, match="cannot be a variable"):
             evaluate("1", {name: 1.0})
 
@@ -201,3 +207,116 @@ def test_any_generated_expression_evaluates_and_renders(case):
     assert out.data == pytest.approx(expected, rel=1e-9, abs=1e-12)
     out.backward()
     assert draw_graph(out).svg().rstrip().endswith("</svg>")
+
+
+# ---------------------------------------------------- edges: columns, chains
+# Each case: an expression with a culprit; the caret must start where the
+# culprit starts in the text, counted in characters (ast counts UTF-8 bytes).
+CULPRITS = [
+    ("{p} + open('f')", "open"),
+    ("{p} + y", "y"),
+    ("{p} + x.real", "x.real"),
+    ("{p} + x // 2", "x // 2"),
+    ("{p} + 1e400 * x", "1e400"),
+    ("{p} + log(-x)", "log(-x)"),
+    ("{p} + tanh", "tanh"),
+    ("{p} + * 2", "*"),
+    ("{p} + 1a", "1"),
+]
+
+
+@pytest.mark.parametrize("prefix", ["é", "ééé", "中文", "x * üx", "ｘ"])
+@pytest.mark.parametrize(("template", "culprit"), CULPRITS)
+def test_the_caret_counts_characters_not_bytes(prefix, template, culprit):
+    text = template.format(p=prefix)
+    with pytest.raises(ExpressionError) as info:
+        evaluate(text, {"x": 2.0, "é": 1.0, "ééé": 1.0, "中文": 1.0, "üx": 1.0})
+    assert info.value.start == text.index(culprit, len(prefix))
+
+
+def test_the_caret_is_aligned_after_wide_characters():
+    with pytest.raises(ExpressionError) as info:
+        evaluate("中 + open(1)", {"中": 1.0})
+    *_, shown, caret = str(info.value).splitlines()
+    assert shown == "  中 + open(1)"
+    assert caret == "       ^^^^"  # 中 takes two columns of a terminal
+
+
+@pytest.mark.parametrize("text", ["x +", "x + * 2", "x y", "x = 1"])
+def test_invalid_syntax_is_said_once(text):
+    with pytest.raises(ExpressionError) as info:
+        evaluate(text, VARS)
+    first = str(info.value).splitlines()[0]
+    assert first.count("invalid syntax") == 1
+
+
+def test_leading_spaces_are_not_an_indent():
+    assert evaluate("  x + 1", VARS).data == 3.0
+    with pytest.raises(ExpressionError, match="invalid syntax") as info:
+        evaluate("  x +", VARS)
+    assert info.value.start == 5
+    with pytest.raises(ExpressionError, match="unknown name") as info:
+        evaluate("   y", VARS)
+    assert (info.value.start, info.value.end) == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("op", "terms", "expected", "gradient"),
+    [
+        ("+", 300, 600.0, 300.0),
+        ("-", 300, 2.0 - 299 * 2.0, 1.0 - 299.0),
+        ("*", 200, 2.0**200, 200 * 2.0**199),
+    ],
+)
+def test_a_long_flat_chain_is_not_deep_nesting(op, terms, expected, gradient):
+    x = Value(2.0, label="x")
+    out = evaluate(op.join(["x"] * terms), {"x": x})
+    out.backward()
+    assert out.data == pytest.approx(expected, rel=1e-12)
+    assert x.grad == pytest.approx(gradient, rel=1e-12)
+
+
+def test_a_mixed_chain_of_one_level_is_flat():
+    text = "x" + "".join(f"{op}x" for op in ["+", "-", "+", "+", "-"] * 60)  # 300 operations
+    assert evaluate(text, VARS).data == pytest.approx(2.0 + 60 * 2.0, rel=1e-12)
+    text = "x" + "".join(f"{op}x" for op in ["*", "/"] * 150)
+    assert evaluate(text, VARS).data == pytest.approx(2.0, rel=1e-12)
+
+
+def test_real_nesting_is_still_bounded_and_the_caret_marks_the_deepest_part():
+    with pytest.raises(ExpressionError, match=f"nested deeper than {MAX_DEPTH}") as info:
+        evaluate("x + " + "-" * (MAX_DEPTH + 1) + "x", VARS)
+    # the operand of `x + ...` is at depth 2: the 100th minus is at depth 101
+    assert info.value.start == len("x + ") + MAX_DEPTH - 1
+    # a chain whose every link is itself nested is not flat
+    nested = "x" + "**x" * (MAX_DEPTH + 1)
+    with pytest.raises(ExpressionError, match="nested deeper"):
+        evaluate(nested, VARS)
+
+
+def test_declared_names_are_read_as_python_reads_them():
+    """Python's parser folds identifiers to NFKC form: ｘ is x, ﬁ is fi."""
+    assert evaluate("ｘ * 2", {"ｘ": 3.0}).data == 6.0
+    assert evaluate("x * 2", {"ｘ": 3.0}).data == 6.0
+    assert evaluate("ﬁ + 1", {"ﬁ": 3.0}).data == 4.0
+
+
+def test_numbers_alone_are_computed_without_the_rules(monkeypatch):
+    """Constant folding is plain float arithmetic: it does not call into the
+    engine's rule table, whose signature is not this module's business."""
+    from autograd_scalar.core import RULES
+
+    for name in ("add", "sub", "mul", "div", "pow"):
+        monkeypatch.setitem(RULES, name, None)
+    assert evaluate("2**3 * 4 - 1 / 2 + 2**-1", {}).data == 32.0
+    assert evaluate("(-2)**3", {}).data == -8.0
+    for text, message in [
+        ("0**-1", "division by zero"),
+        ("1/0", "division by zero"),
+        ("(-8)**(1/3)", "undefined"),
+        ("10.0**400", "overflows"),
+        ("1e308 * 10", "overflows"),
+        ("1e308 + 1e308", "overflows"),
+    ]:
+        with pytest.raises(ExpressionError, match=message):
+            evaluate(text, {})

@@ -15,7 +15,6 @@ It writes into the output folder:
 from __future__ import annotations
 
 import importlib
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -24,9 +23,10 @@ from html import escape
 from pathlib import Path
 from typing import TextIO
 
-from ..core.value import Value
+from ..core import AutogradError, Value
+from ..nn import MLP
+from ..nn.activations import ACTIVATIONS
 from ..nn.datasets import make_moons
-from ..nn.module import MLP
 from ..nn.optim import SGD
 from ..nn.train import History, accuracy, fit
 
@@ -55,13 +55,7 @@ def _forward_floats(model: MLP, x: Sequence[float]) -> list[float]:
         out = []
         for neuron in layer.neurons:
             z = neuron.b.data + sum(w.data * xk for w, xk in zip(neuron.w, h))
-            if neuron.activation == "relu":
-                z = max(z, 0.0)
-            elif neuron.activation == "tanh":
-                z = math.tanh(z)
-            elif neuron.activation == "sigmoid":
-                z = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-            out.append(z)
+            out.append(ACTIVATIONS[neuron.activation].function(z))
         h = out
     return h
 
@@ -143,7 +137,7 @@ def _draw_neuron(
     try:
         draw_graph = importlib.import_module("autograd_scalar.viz").draw_graph
     except ImportError as exc:
-        stream.write(f"skipped the neuron diagram: it needs the [viz] extra ({VIZ_HINT}): {exc}\n")
+        stream.write(f"skipped the neuron diagram: it needs the [viz] extra ({exc}): {VIZ_HINT}\n")
         return []
     i, j = _active_neuron(model, X)
     neuron = model.layers[0].neurons[j]
@@ -157,8 +151,10 @@ def _draw_neuron(
             path = out_dir / f"neuron_{view}.svg"
             draw_graph(out, view=view, params=neuron.parameters()).save(path)
             written.append(path)
-    except ImportError as exc:  # e.g. no renderer available
-        stream.write(f"skipped the neuron diagram: {exc} ({VIZ_HINT})\n")
+    except (ImportError, AutogradError) as exc:  # no graphviz package, or no renderer
+        # Both messages say what to install; add the command only if it is not there.
+        reason = str(exc) if "pip install" in str(exc) else f"{exc}: {VIZ_HINT}"
+        stream.write(f"skipped the neuron diagram: {reason}\n")
     finally:
         neuron.zero_grad()
     return written

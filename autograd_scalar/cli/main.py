@@ -5,16 +5,23 @@ Commands:
 
 * ``demo``: train an MLP on two moons and write pictures (see
   :mod:`autograd_scalar.cli.demo`);
-* ``graph``: draw the graph of an expression (see
-  :mod:`autograd_scalar.cli.graph`, which needs the ``[viz]`` extra).
+* ``graph``: print an expression's gradients and draw its graph (see
+  :mod:`autograd_scalar.cli.graph`; the diagrams need the ``[viz]`` extra).
+
+Exit status, as argparse has it: 0 done, 2 bad input (with a one-line
+``error:`` message and no traceback), 1 a failure after the input was
+accepted, 130 the demo's training interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 __all__ = ["main"]
 
@@ -78,9 +85,30 @@ def _add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _check_folder(option: str, value: str) -> str | None:
+    """Why ``value`` cannot be the output folder, or None if it can (it is
+    created here, so that a bad one is reported before training)."""
+    if "\0" in value:  # no file system takes it; os calls would raise ValueError
+        return f"{option} {value!r}: a folder name cannot contain a NUL character"
+    folder = Path(value)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"{option} {value}: exists and is not a folder"
+    except OSError as exc:
+        return f"{option} {value}: cannot create the folder: {exc.strerror or exc}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{option} {value}: cannot write in the folder"
+    return None
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
+    problem = _check_folder("--out", args.out)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     result = run_demo(
         args.out,
         samples=args.samples,
@@ -95,7 +123,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 130 if result.history.interrupted else 0
 
 
-def _build_parser(with_graph_cli: bool) -> tuple[argparse.ArgumentParser, str | None]:
+def _graph_module() -> tuple[ModuleType | None, str | None]:
+    """The graph command's module, or why it cannot be imported."""
+    try:
+        # Imported only for this command, so `demo` never pays for it.
+        return importlib.import_module("autograd_scalar.cli.graph"), None
+    except ImportError as exc:
+        return None, f"the graph command is not available: {exc}"
+
+
+def _build_parser(graph_cli: ModuleType | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-scalar",
         description="A scalar reverse-mode autodiff engine for learning backpropagation.",
@@ -112,33 +149,34 @@ def _build_parser(with_graph_cli: bool) -> tuple[argparse.ArgumentParser, str | 
     )
     _add_demo_arguments(demo)
     demo.set_defaults(handler=_run_demo)
-    graph = commands.add_parser("graph", help="draw the computational graph of an expression")
-    problem = None
-    if with_graph_cli:
-        # Imported only for this command, so `demo` never pays for it.
-        try:
-            graph_cli = importlib.import_module("autograd_scalar.cli.graph")
-        except ImportError as exc:
-            problem = f"the graph command is not available: {exc}"
-        else:
-            graph_cli.add_arguments(graph)
-            graph.set_defaults(handler=graph_cli.run)
-    if problem is not None or not with_graph_cli:
+    graph = commands.add_parser(
+        "graph", help="print an expression's gradients and draw its computational graph"
+    )
+    if graph_cli is not None:
+        graph_cli.add_arguments(graph)
+        graph.set_defaults(handler=graph_cli.run)
+    else:
         graph.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        if problem is not None:
-            graph.description = problem
-    return parser, problem
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (argparse's own exits included)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    wants_graph = bool(args_list) and args_list[0] == "graph"
-    parser, problem = _build_parser(with_graph_cli=wants_graph)
-    args = parser.parse_args(args_list)
-    if problem is not None:
-        print(f"autograd-scalar: error: {problem}", file=sys.stderr)
-        return 2
+    graph_cli, problem = None, None
+    if args_list and args_list[0] == "graph":
+        graph_cli, problem = _graph_module()
+        if problem is not None:
+            print(f"autograd-scalar: error: {problem}", file=sys.stderr)
+            return 2
+        assert graph_cli is not None
+        args_list[1:] = graph_cli.protect_expression(args_list[1:])
+    parser = _build_parser(graph_cli)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # --help, --version, or a usage error already reported
+        code = exc.code
+        return code if isinstance(code, int) else 0 if code is None else 2
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

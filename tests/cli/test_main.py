@@ -119,6 +119,7 @@ def test_graph_command_is_wired_to_graph_cli(monkeypatch: pytest.MonkeyPatch) ->
 
     fake.add_arguments = add_arguments
     fake.run = run
+    fake.protect_expression = list
     monkeypatch.setitem(sys.modules, "autograd_scalar.cli.graph", fake)
     assert main(["graph", "x * y", "--view", "backward"]) == 0
     assert seen == [("x * y", "backward")]
@@ -138,9 +139,7 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_demo_options_exit_with_a_message(
     args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["demo", *args])
-    assert exit_info.value.code == 2
+    assert main(["demo", *args]) == 2
     assert "expected a" in capsys.readouterr().err
 
 
@@ -153,3 +152,139 @@ def test_python_dash_m_runs_the_demo(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "final training accuracy" in done.stdout
     assert (tmp_path / "decision_boundary.svg").exists()
+
+
+def test_demo_says_once_how_to_install_the_diagrams(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The viz module is there but the graphviz package is not."""
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    assert main(["demo", "--out", str(tmp_path), *FAST]) == 0
+    printed = capsys.readouterr().out
+    skipped = [line for line in printed.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 1
+    assert skipped[0].count('pip install "autograd_scalar[viz]"') == 1
+    assert (tmp_path / "decision_boundary.svg").exists()
+
+
+def test_demo_without_a_renderer_skips_the_diagram(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTOGRAD_SCALAR_DOT", str(tmp_path / "no-such-renderer"))
+    assert main(["demo", "--out", str(tmp_path / "out"), *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped the neuron diagram" in printed
+    assert "AUTOGRAD_SCALAR_DOT" in printed
+    assert not (tmp_path / "out" / "neuron_forward.svg").exists()
+
+
+def test_demo_refuses_an_output_folder_that_is_a_file_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me")
+    assert main(["demo", "--out", str(a_file), *FAST]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no training
+    assert captured.err.count("\n") == 1
+    assert "--out" in captured.err
+    assert a_file.read_text() == "keep me"
+
+
+def _expect_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """main(argv) must return 2 (not raise) with one `error:` line, nothing on stdout."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    errors = [line for line in captured.err.splitlines() if "error:" in line]
+    assert len(errors) == 1, captured.err
+    return errors[0]
+
+
+BIG = "1" + "0" * 400
+BAD_GRAPH_INPUT = [
+    [],  # no expression
+    [""],
+    ["   "],
+    ["x +", "x=1"],
+    ["x + * 2", "x=1"],
+    ["é + ", "é=1"],
+    ["x", "x=1e999"],
+    ["x", "x=-1e999"],
+    ["x", "x=nan"],
+    ["x", "x=inf"],
+    ["x", f"x={BIG}"],
+    ["x", f"x=-{BIG}.5"],
+    ["x", "x=" + "9" * 5000],
+    ["x", "x="],
+    ["x", "x=1,5"],
+    ["x", "x=0x10"],
+    ["x", "=1"],
+    ["x", "x"],
+    ["x", "1x=2"],
+    ["x", "x-y=2"],
+    ["x", "for=1"],
+    ["x", "tanh=1"],
+    ["x", "x=1", "x=2"],
+    ["x", "x=1", "ｘ=2"],  # the same name to Python
+    ["y", "x=1"],
+    [BIG, "x=1"],
+    ["9" * 400 + ".0 * x", "x=1"],
+    ["x**10**10", "x=2"],
+    ["1/(x-1)", "x=1"],
+    ["log(x)", "x=-1"],
+    ["__import__('os')", "x=1"],
+    ["+".join(["x"] * 600), "x=1"],  # longer than the limit
+    ["x", "x=1", "--bogus"],
+    ["--bogus", "x", "x=1"],
+    ["x", "x=1", "--view", "sideways"],
+    ["x", "x=1", "--max-nodes", "0"],
+    ["x", "x=1", "--max-nodes", "1" * 5000],
+    ["x", "x=1", "--params", "w"],
+    ["x", "x=1", "-o", "g.xyz"],
+    ["x", "x=1", "-o", "no/such/folder/g.svg"],
+    ["x", "x=1", "-o", "a" * 300 + ".svg"],
+    ["x", "x=1", "-o", "g\x00.svg"],
+    ["x", "x=1", "--steps", "steps.txt"],
+    ["x", "x=1", "-o", "same.svg", "--steps-svg", "same.svg"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_GRAPH_INPUT, ids=lambda argv: repr(argv)[:40])
+def test_bad_graph_input_exits_2_with_one_error_line(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _expect_usage_error(["graph", *argv], capsys)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--bogus"],
+        ["frobnicate"],
+        ["demo", "--epochs", "1e3"],
+        ["demo", "--lr", "nan"],
+        ["demo", "--lr", "1e999"],
+        ["demo", "--noise", "nan"],
+        ["demo", "--hidden", ""],
+        ["demo", "--samples", "9" * 5000],
+        ["demo", "--seed", "x"],
+        ["demo", "--out", "out\x00put"],
+    ],
+)
+def test_bad_input_elsewhere_exits_2_with_one_error_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _expect_usage_error(argv, capsys)
+
+
+def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert main(["graph", "--help"]) == 0
+    assert "NAME=VALUE" in capsys.readouterr().out
