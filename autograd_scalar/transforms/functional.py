@@ -26,6 +26,7 @@ from ..core.backward import gradients as gradient_pass
 from ..core.errors import InvalidInputError
 from ..core.modes import enable_grad
 from ..core.value import Number, Value, constant
+from .forward import Dual
 
 __all__ = ["gradients", "grad", "hessian", "hvp", "value_and_grad"]
 
@@ -90,7 +91,7 @@ def _inputs(args: Sequence[Any], nums: tuple[int, ...], name: str) -> tuple[list
             call[i] = a + -0.0  # x + (-0.0) is x for every float, -0.0 included
         elif isinstance(a, bool) or not isinstance(a, (int, float)):
             raise InvalidInputError(
-                name, a, f"argument {i} must be a real number or a Value, got {a!r}"
+                name, a, f"argument {i} must be a real number, a Value or a Dual, got {a!r}"
             )
         else:
             call[i] = Value(a, label=f"arg{i}")
@@ -111,15 +112,44 @@ def _scalar(out: object, f: Callable[..., Any], name: str) -> Value | float:
 def _value_and_grads(
     f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...], name: str
 ) -> tuple[Any, list[Any], bool]:
-    call, nested = _inputs(args, nums, name)
-    with enable_grad():
+    with enable_grad():  # also inside no_grad (jvp runs f under it): we need the graph
+        if any(type(a) is Dual for a in args):
+            return _along_tangents(f, args, nums, name)
+        call, nested = _inputs(args, nums, name)
         out = _scalar(f(*call), f, name)
-    grads = gradients(out, [call[i] for i in nums], create_graph=nested)
+        grads = gradients(out, [call[i] for i in nums], create_graph=nested)
     if not nested:
         value: Any = out.data if isinstance(out, Value) else out
     else:
         value = out if isinstance(out, Value) else constant(out, name)
     return value, grads, nested
+
+
+def _along_tangents(
+    f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...], name: str
+) -> tuple[Any, list[Any], bool]:
+    """The value and gradient at Dual arguments (forward over reverse, as in
+    ``jvp(grad(f), ...)``): at the primals, with tangents the derivatives of
+    the value and of each gradient component along the Duals' tangents.
+
+    The gradient is recorded on Value leaves standing for the Duals and
+    differentiated once more (reverse over reverse): the same
+    Hessian-vector product forward mode over reverse would compute."""
+    moving = [(k, Value(a.primal, label=f"arg{k}"), a.tangent) for k, a in enumerate(args)
+              if type(a) is Dual]  # fmt: skip
+    primals = list(args)
+    for k, leaf, _ in moving:
+        primals[k] = leaf
+    value, grads, _ = _value_and_grads(f, primals, nums, name)
+    leaves = [leaf for _, leaf, _ in moving]
+
+    def lifted(x: Any) -> Dual:
+        if not isinstance(x, Value):
+            return Dual(x, 0.0)
+        slopes = gradients(x, leaves)
+        return Dual(x.data, sum(s * t for s, (_, _, t) in zip(slopes, moving)))
+
+    return lifted(value), [lifted(g) for g in grads], False
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
