@@ -73,6 +73,8 @@ _AMPLIFIER = {
 _SUM = {"shape": "circle", "style": "filled", "fillcolor": "#ede9fe", "color": "#6d28d9"}
 _GRADIENT = {"shape": "box", "style": "filled,rounded", "fillcolor": "#ffffff", "color": "#374151"}
 _UNKNOWN_FONT = "#9ca3af"
+# A column of nodes drawn in one rank: its title and (id, label, style) per node.
+Column = tuple[str, list[tuple[str, str, dict[str, str]]]]
 _HIGHLIGHT = {"color": "#dc2626", "penwidth": "3"}
 # Edge labels near the head, beside their own edge: in the middle, where
 # edges between two layers cross, a reader cannot tell whose label is whose.
@@ -335,7 +337,7 @@ def _forward_network(
     values = neuron_values(_as_mlp(layers), x) if x is not None else None
     g = new_digraph("network", "network: one node per neuron" + note)
     g.attr(ranksep="2.6", newrank="true")
-    columns = [("input", _input_column(len(layers[0][0].w), x))]
+    columns: list[Column] = [("input", _input_column(len(layers[0][0].w), x))]
     for li, neurons in enumerate(layers):
         column = []
         for j, neuron in enumerate(neurons):
@@ -351,6 +353,24 @@ def _forward_network(
             column.append((f"l{li}n{j}", dot_label(*lines), style))
         columns.append((f"layer {li + 1} ({_kinds(neurons)})", column))
     _add_columns(g, columns)
+    last = _add_weight_edges(g, layers, columns, grad_of, prefix, edge_labels)
+    if loss is not None:
+        lines = [loss.label or "loss", f"L = {fmt(loss.data)}"]
+        g.node("loss", dot_label(*lines), shape="box", **_fill("output"))
+        for node_id in last:
+            g.edge(node_id, "loss", style="dashed")
+    return g
+
+
+def _add_weight_edges(
+    g: Any,
+    layers: list[list[Any]],
+    columns: list[Column],
+    grad_of: GradientReader | None,
+    prefix: str,
+    edge_labels: bool,
+) -> list[str]:
+    """One edge per weight, labelled at its head; returns the output column's ids."""
     previous = [node_id for node_id, _, _ in columns[0][1]]
     for li, neurons in enumerate(layers):
         current = [node_id for node_id, _, _ in columns[li + 1][1]]
@@ -364,12 +384,7 @@ def _forward_network(
                     attrs = {"headlabel": dot_label(*text), **_EDGE_LABEL}
                 g.edge(previous[k], current[j], **attrs)
         previous = current
-    if loss is not None:
-        lines = [loss.label or "loss", f"L = {fmt(loss.data)}"]
-        g.node("loss", dot_label(*lines), shape="box", **_fill("output"))
-        for node_id in previous:
-            g.edge(node_id, "loss", style="dashed")
-    return g
+    return previous
 
 
 def _as_mlp(layers: list[list[Any]]) -> Any:
@@ -390,7 +405,7 @@ def _kinds(neurons: list[Any]) -> str:
     return ", ".join(sorted({n.activation for n in neurons}))
 
 
-def _add_columns(g: Any, columns: list[tuple[str, list[tuple[str, str, dict[str, str]]]]]) -> None:
+def _add_columns(g: Any, columns: list[Column]) -> None:
     """One rank per column, headed by its title; invisible edges keep the
     nodes in index order from top to bottom and the columns in order."""
     for c, (title, column) in enumerate(columns):
@@ -406,6 +421,21 @@ def _add_columns(g: Any, columns: list[tuple[str, list[tuple[str, str, dict[str,
         g.edge(f"title{c}", f"title{c + 1}", style="invis")
 
 
+@dataclass(frozen=True)
+class _Reveal:
+    """Which stages of the reverse network show their numbers: stage 0 is
+    ∂L/∂y, then one per layer from the output; ``shown`` of them are known,
+    and in a step-through (``highlight``) the last known one is in red."""
+
+    shown: int
+    highlight: bool
+
+    def __call__(self, stage: int, text: str) -> tuple[str, dict[str, str]]:
+        if stage < self.shown:
+            return text, dict(_HIGHLIGHT) if self.highlight and stage == self.shown - 1 else {}
+        return text.split(" = ")[0] + " = ?", {"fontcolor": _UNKNOWN_FONT}
+
+
 def _reverse_graph(
     network: list[list[ReverseNeuron]],
     loss: Value,
@@ -414,17 +444,9 @@ def _reverse_graph(
     known: int | None = None,
     caption: str | None = None,
 ) -> Any:
-    """The reverse network; ``known``: how many stages (0: ∂L/∂y, then one per
-    layer from the output) show their numbers (default: all); the last shown
-    stage is highlighted."""
-    stages = len(network) + 1
-    shown = stages if known is None else known
-
-    def number(stage: int, text: str) -> tuple[str, dict[str, str]]:
-        if stage < shown:
-            return text, dict(_HIGHLIGHT) if known is not None and stage == shown - 1 else {}
-        return text.split(" = ")[0] + " = ?", {"fontcolor": _UNKNOWN_FONT}
-
+    """The reverse network; ``known``: how many stages show their numbers
+    (default: all), the last of them highlighted (see :class:`_Reveal`)."""
+    reveal = _Reveal(len(network) + 1 if known is None else known, known is not None)
     if caption is None:
         caption = (
             "reverse network: ∂L/∂y enters at the outputs; each triangle multiplies by "
@@ -432,43 +454,46 @@ def _reverse_graph(
         )
     g = new_digraph("reverse", caption, rankdir="RL")
     g.attr(ranksep="0.5", newrank="true")
-    columns: list[tuple[str, list[tuple[str, str, dict[str, str]]]]] = []
-    last = len(network) - 1
     # Right to left: the loss, ∂L/∂y, then per layer from the output: Σ, amplifier, ∂L/∂z.
-    columns.append(("loss", [("loss", dot_label(f"L = {fmt(loss.data)}"), _fill("output"))]))
-    dy = []
-    for j, n in enumerate(network[last]):
-        text, style = number(0, f"∂L/∂y{j + 1} = {fmt(n.dl_da)}")
-        dy.append((f"dy{j}", dot_label(text), {**_GRADIENT, **_fill("output"), **style}))
-    columns.append(("∂L/∂y", dy))
-    for li in range(last, -1, -1):
-        stage = last - li + 1
-        if li < last:
-            sums = []
-            for j, n in enumerate(network[li]):
-                text, style = number(stage, f"Σ = {fmt(n.dl_da)}")
-                sums.append((f"s{li}_{j}", dot_label(text), {**_SUM, **style}))
-            columns.append((f"Σ into layer {li + 1}", sums))
-        amps, outs = [], []
-        for j, n in enumerate(network[li]):
-            derivative = ACTIVATIONS[n.activation].derivative
-            text, style = number(stage, f"= {fmt(n.slope)}")
-            lines = [n.name, f"× {derivative}", "" if text.endswith("?") else text]
-            amps.append(
-                (f"amp{li}_{j}", dot_label(*[s for s in lines if s]), {**_AMPLIFIER, **style})
-            )
-            text, style = number(stage, f"∂L/∂z{n.name} = {fmt(n.dl_dz)}")
-            outs.append((f"dz{li}_{j}", dot_label(text), {**_GRADIENT, **style}))
-        columns.append((f"layer {li + 1}", amps))
-        columns.append((f"∂L/∂z, layer {li + 1}", outs))
+    columns = _output_columns(network[-1], loss, reveal)
+    for li in range(len(network) - 1, -1, -1):
+        columns += _layer_columns(network, li, reveal)
     _add_reverse_columns(g, columns)
     _add_reverse_edges(g, network, edge_labels)
     return g
 
 
-def _add_reverse_columns(
-    g: Any, columns: list[tuple[str, list[tuple[str, str, dict[str, str]]]]]
-) -> None:
+def _output_columns(outputs: list[ReverseNeuron], loss: Value, reveal: _Reveal) -> list[Column]:
+    dy = []
+    for j, n in enumerate(outputs):
+        text, style = reveal(0, f"∂L/∂y{j + 1} = {fmt(n.dl_da)}")
+        dy.append((f"dy{j}", dot_label(text), {**_GRADIENT, **_fill("output"), **style}))
+    loss_node = ("loss", dot_label(f"L = {fmt(loss.data)}"), _fill("output"))
+    return [("loss", [loss_node]), ("∂L/∂y", dy)]
+
+
+def _layer_columns(network: list[list[ReverseNeuron]], li: int, reveal: _Reveal) -> list[Column]:
+    """A layer's Σ nodes (none at the output), amplifiers and ∂L/∂z nodes."""
+    stage = len(network) - li
+    columns: list[Column] = []
+    if li < len(network) - 1:
+        sums = []
+        for j, n in enumerate(network[li]):
+            text, style = reveal(stage, f"Σ = {fmt(n.dl_da)}")
+            sums.append((f"s{li}_{j}", dot_label(text), {**_SUM, **style}))
+        columns.append((f"Σ into layer {li + 1}", sums))
+    amps, outs = [], []
+    for j, n in enumerate(network[li]):
+        text, style = reveal(stage, f"= {fmt(n.slope)}")
+        lines = [n.name, f"× {ACTIVATIONS[n.activation].derivative}"]
+        lines += [] if text.endswith("?") else [text]
+        amps.append((f"amp{li}_{j}", dot_label(*lines), {**_AMPLIFIER, **style}))
+        text, style = reveal(stage, f"∂L/∂z{n.name} = {fmt(n.dl_dz)}")
+        outs.append((f"dz{li}_{j}", dot_label(text), {**_GRADIENT, **style}))
+    return columns + [(f"layer {li + 1}", amps), (f"∂L/∂z, layer {li + 1}", outs)]
+
+
+def _add_reverse_columns(g: Any, columns: list[Column]) -> None:
     for c, (_, column) in enumerate(columns):
         with g.subgraph(name=f"column{c}") as rank:
             rank.attr(rank="same")
