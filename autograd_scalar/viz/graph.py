@@ -59,6 +59,8 @@ __all__ = [
     "new_digraph",
     "node_kind",
     "node_names",
+    "substitute_operands",
+    "used_kinds",
 ]
 
 #: How each kind of node is drawn (Graphviz node attributes), and its legend text.
@@ -81,8 +83,9 @@ _HIGHLIGHT = {"color": "#dc2626", "penwidth": "3"}
 _UNKNOWN_FONT = "#9ca3af"
 # Derivative formulas that say no more than the number next to them.
 _PLAIN_FORMULAS = {"1", "-1", "x", "y"}
-# In the table's formulas x is the first operand; y, n or c the other.
-_OPERAND = re.compile(r"\b[xync]\b")
+# In the table's formulas x is the first operand; y, n or c the other. ASCII
+# boundaries: "²" counts as a word character for \b, and y² must match.
+_OPERAND = re.compile(r"(?<![A-Za-z0-9_])[xync](?![A-Za-z0-9_])")
 _NOT_COMPUTED = "gradients not computed yet: call backward()"
 _STORED = "stored .grad, as earlier backward() calls left it"
 
@@ -176,9 +179,18 @@ def add_legend(g: Any, kinds: Iterable[str], *, operations: bool = True) -> None
             legend.edge(tail, head, style="invis")
 
 
-def _with_operands(text: str, node: Value, names: dict[int, str]) -> str:
-    operands = [names[id(p)] for p in node.parents]
+def substitute_operands(text: str, operands: list[str]) -> str:
+    """A rule's formula with its operands written in: ``x`` becomes the first,
+    ``y``, ``n`` or ``c`` the other (the table's convention).
+
+    >>> substitute_operands("-x/y²", ["a", "b"])
+    '-a/b²'
+    """
     return _OPERAND.sub(lambda m: operands[0 if m.group() == "x" else -1], text)
+
+
+def _with_operands(text: str, node: Value, names: dict[int, str]) -> str:
+    return substitute_operands(text, [names[id(p)] for p in node.parents])
 
 
 def derivative_text(node: Value, index: int, local: Any, names: dict[int, str]) -> str:

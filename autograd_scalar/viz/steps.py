@@ -38,7 +38,6 @@ the backward pass).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,14 +49,13 @@ from .graph import (
     formula_text,
     forward_graph,
     node_names,
+    substitute_operands,
     used_kinds,
 )
 from .player import FramePlayer, Slide
 from .trace import DEFAULT_MAX_NODES, Term, Trace, fmt, graph_nodes, trace_backward
 
 __all__ = ["BackwardSteps", "ForwardFrame", "Frame", "step_through"]
-
-_OPERAND = re.compile(r"\b[xync]\b")
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,7 @@ def _forward_equation(node: Value, names: dict[int, str]) -> str:
     rule = node.rule
     if rule is None:
         return f"{name} = {fmt(node.data)}"
-    operands = [_number(p.data) for p in node.parents]
-    numbers = _OPERAND.sub(lambda m: operands[0 if m.group() == "x" else -1], rule.formula)
+    numbers = substitute_operands(rule.formula, [_number(p.data) for p in node.parents])
     return f"{name} = {formula_text(node, names)} = {numbers} = {fmt(node.data)}"
 
 

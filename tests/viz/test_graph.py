@@ -87,6 +87,13 @@ def test_sigmoid_edge_shows_its_rule_with_the_operands_name():
     assert "σ(x)" not in source
 
 
+def test_a_squared_operand_is_named_too():
+    a, b = Value(3.0, label="a"), Value(2.0, label="b")
+    source = draw_graph(a / b).source
+    assert "= -a/b²" in source  # not -a/y²: "²" is no word boundary for a regex
+    assert "= 1/b" in source
+
+
 def test_backward_view_edges_name_the_operand_too():
     h = Value(0.5, label="h")
     source = draw_graph(h.tanh(), view="backward").source
