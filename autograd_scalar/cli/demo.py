@@ -133,7 +133,13 @@ def _draw_neuron(
     model: MLP, X: Sequence[Sequence[float]], out_dir: Path, stream: TextIO
 ) -> list[Path]:
     """Diagrams of the forward and backward graph of one first-layer neuron
-    on one example, if the viz extra is installed."""
+    on one example, if the viz extra is installed.
+
+    No ``backward()`` here: the parameters still hold the last training
+    step's gradients, and the diagrams compute ∂a/∂node for this output
+    themselves, so both views show the same numbers and the model is left
+    as trained.
+    """
     try:
         draw_graph = importlib.import_module("autograd_scalar.viz").draw_graph
     except ImportError as exc:
@@ -144,7 +150,6 @@ def _draw_neuron(
     inputs = [Value(xk, label=f"x{k + 1}") for k, xk in enumerate(X[i])]
     out = neuron(inputs)
     out.label = "a"
-    out.backward()
     written = []
     try:
         for view in ("forward", "backward"):
@@ -155,8 +160,6 @@ def _draw_neuron(
         # Both messages say what to install; add the command only if it is not there.
         reason = str(exc) if "pip install" in str(exc) else f"{exc}: {VIZ_HINT}"
         stream.write(f"skipped the neuron diagram: {reason}\n")
-    finally:
-        neuron.zero_grad()
     return written
 
 

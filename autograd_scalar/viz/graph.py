@@ -3,36 +3,41 @@ r"""Scalar graph diagrams: every Value a node, every edge its local derivative.
 :func:`draw_graph` has two views of the same graph:
 
 * ``view="forward"``: values flow left to right. A value node shows its label,
-  ``data`` and ``grad``; an operation node shows the operation; the edge from an
-  operand into an operation is labelled with the local derivative
+  ``data`` and its gradient; an operation node shows the operation; the edge
+  from an operand into an operation is labelled with the local derivative
   ∂result/∂operand, as a number and, where it says more than a number, the rule
-  (``1 - tanh²(x)``, ``σ(x)·(1 - σ(x))``).
+  written with the operand's own name (``1 - tanh²(z)`` for ``tanh(z)``).
 * ``view="backward"``: the "reverse network" of the lecture notes. Arrows point
   from the output back to the inputs; each node shows ∂L/∂node, each edge the
   factor the gradient is multiplied by on its way, and a node reached by several
-  paths (fan-out) shows the sum over those paths with its numbers.
+  paths (fan-out) shows the sum over those paths with its numbers. The output
+  is called L.
+
+**Which gradients.** A diagram of ``root`` shows ∂root/∂node *computed for
+that root* by the engine's own backward driver
+(:func:`~autograd_scalar.viz.trace.trace_backward`), without reading or
+touching any ``.grad``: every view of a graph shows the same numbers, whatever
+earlier ``backward()`` calls left in the nodes. ``stored_grads=True`` shows the
+nodes' ``.grad`` instead, and the diagram says so.
 
 Inputs, parameters, constants, intermediate values and the output have their
-own colours, explained in a legend. Before any ``backward()`` (the output's
-``grad`` is still 0) the diagram says that gradients are not computed yet rather
-than showing zeros. The DOT text is deterministic: the same graph gives the same
-bytes.
+own colours, explained in a legend that lists the kinds the diagram contains.
+The DOT text is deterministic: the same graph gives the same bytes.
 
 >>> from autograd_scalar.engine import Value
 >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
->>> y = (w * x).tanh()
->>> "not computed yet" in draw_graph(y).source
-True
->>> y.backward()
+>>> z = w * x
+>>> z.label = "z"
+>>> y = z.tanh()
 >>> import re  # the local derivatives on the edges into operations:
 >>> re.findall(r'-> n\d+_op \[label="?([^"\]]*)', draw_graph(y, params=[w]).source)
-['2.0', '-3.0', '2.458e-05 = 1 - tanh²(x)']
+['2.0', '-3.0', '2.458e-05 = 1 - tanh²(z)']
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..core.value import CONST, Value
@@ -41,10 +46,21 @@ from .trace import DEFAULT_MAX_NODES, Trace, fmt, graph_nodes, trace_backward
 
 __all__ = [
     "KIND_STYLES",
+    "OP_STYLE",
+    "OUTPUT_NAME",
+    "add_legend",
+    "backward_graph",
+    "derivative_text",
+    "dot_label",
     "draw_graph",
+    "forward_graph",
+    "formula_text",
     "gradients_computed",
+    "new_digraph",
     "node_kind",
     "node_names",
+    "substitute_operands",
+    "used_kinds",
 ]
 
 #: How each kind of node is drawn (Graphviz node attributes), and its legend text.
@@ -58,11 +74,20 @@ KIND_STYLES: dict[str, tuple[str, dict[str, str]]] = {
     "intermediate": ("intermediate value", {"fillcolor": "#ffffff", "color": "#374151"}),
     "output": ("output", {"fillcolor": "#bbf7d0", "color": "#15803d", "penwidth": "2"}),
 }
-_OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe", "color": "#6d28d9"}
+#: How an operation node of the forward view is drawn.
+OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe", "color": "#6d28d9"}
+#: What the backward view and the step-through call the output: ∂L/∂node.
+OUTPUT_NAME = "L"
 _FIXED_EDGE = {"style": "dashed", "color": "#9ca3af", "fontcolor": "#6b7280"}
+_HIGHLIGHT = {"color": "#dc2626", "penwidth": "3"}
+_UNKNOWN_FONT = "#9ca3af"
 # Derivative formulas that say no more than the number next to them.
 _PLAIN_FORMULAS = {"1", "-1", "x", "y"}
+# In the table's formulas x is the first operand; y, n or c the other. ASCII
+# boundaries: "²" counts as a word character for \b, and y² must match.
+_OPERAND = re.compile(r"(?<![A-Za-z0-9_])[xync](?![A-Za-z0-9_])")
 _NOT_COMPUTED = "gradients not computed yet: call backward()"
+_STORED = "stored .grad, as earlier backward() calls left it"
 
 
 def node_kind(node: Value, root: Value, params: set[int] = frozenset()) -> str:  # type: ignore[assignment]
@@ -80,9 +105,11 @@ def node_kind(node: Value, root: Value, params: set[int] = frozenset()) -> str: 
     return "intermediate"
 
 
-def node_names(nodes: list[Value]) -> dict[int, str]:
+def node_names(nodes: list[Value], root: Value | None = None) -> dict[int, str]:
     """A name per node: its label, the number of a constant, else its
-    operation and position (``mul3``); the same graph gives the same names."""
+    operation and position (``mul3``); the same graph gives the same names.
+    With ``root`` given, the output is called :data:`OUTPUT_NAME` (L), as in
+    ∂L/∂node."""
     names: dict[int, str] = {}
     for index, node in enumerate(nodes):
         if node.label:
@@ -91,6 +118,8 @@ def node_names(nodes: list[Value]) -> dict[int, str]:
             names[id(node)] = fmt(node.data)
         else:
             names[id(node)] = f"{node.op or 'leaf'}{index}"
+    if root is not None:
+        names[id(root)] = OUTPUT_NAME
     return names
 
 
@@ -100,12 +129,13 @@ def gradients_computed(root: Value) -> bool:
     return float(grad.data if isinstance(grad, Value) else grad) != 0.0
 
 
-def _graph(name: str, caption: str) -> Any:
+def new_digraph(name: str, caption: str, *, rankdir: str = "LR") -> Any:
+    """A ``graphviz.Digraph`` with the house style (fonts, caption on top)."""
     graphviz = require_graphviz()
     return graphviz.Digraph(
         name,
         graph_attr={
-            "rankdir": "LR",
+            "rankdir": rankdir,
             "size": "40,40",  # inches: bounds a PNG of a big graph
             "label": caption,
             "labelloc": "t",
@@ -118,42 +148,69 @@ def _graph(name: str, caption: str) -> Any:
     )
 
 
-def _label(*lines: str) -> str:
+def dot_label(*lines: str) -> str:
+    """Lines of text as one escaped Graphviz label."""
     escape = require_graphviz().escape
     return "\\n".join(str(escape(line)) for line in lines)
 
 
-def _legend(g: Any, *, operations: bool = True) -> None:
-    kinds = [(f"legend_{kind}", text, style) for kind, (text, style) in KIND_STYLES.items()]
+def used_kinds(nodes: Iterable[Value], root: Value, params: set[int]) -> set[str]:
+    """The kinds of node (see :func:`node_kind`) among ``nodes``."""
+    return {node_kind(node, root, params) for node in nodes}
+
+
+def add_legend(g: Any, kinds: Iterable[str], *, operations: bool = True) -> None:
+    """A legend for the node kinds in ``kinds`` (only those: a legend entry
+    for something the diagram does not contain would send the reader looking)."""
+    wanted = set(kinds)
+    entries = [
+        (f"legend_{kind}", text, style)
+        for kind, (text, style) in KIND_STYLES.items()
+        if kind in wanted
+    ]
     if operations:
-        kinds.append(("legend_op", "operation", _OP_STYLE))
+        entries.append(("legend_op", "operation", OP_STYLE))
     with g.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontsize="10", color="#d1d5db", style="rounded")
-        for node_id, text, style in kinds:
-            legend.node(node_id, _label(text), fontsize="9", **style)
+        for node_id, text, style in entries:
+            legend.node(node_id, dot_label(text), fontsize="9", **style)
         # Invisible edges lay the legend out in one row instead of a tall column.
-        for (tail, _, _), (head, _, _) in zip(kinds, kinds[1:]):
+        for (tail, _, _), (head, _, _) in zip(entries, entries[1:]):
             legend.edge(tail, head, style="invis")
 
 
-def _derivative_text(node: Value, index: int, local: Any) -> str:
+def substitute_operands(text: str, operands: list[str]) -> str:
+    """A rule's formula with its operands written in: ``x`` becomes the first,
+    ``y``, ``n`` or ``c`` the other (the table's convention).
+
+    >>> substitute_operands("-x/y²", ["a", "b"])
+    '-a/b²'
+    """
+    return _OPERAND.sub(lambda m: operands[0 if m.group() == "x" else -1], text)
+
+
+def _with_operands(text: str, node: Value, names: dict[int, str]) -> str:
+    return substitute_operands(text, [names[id(p)] for p in node.parents])
+
+
+def derivative_text(node: Value, index: int, local: Any, names: dict[int, str]) -> str:
+    """The local derivative ∂node/∂(operand ``index``): its number and, where
+    it says more, the rule written with the operand's own name."""
     rule = node.rule
     text = fmt(local)
     if rule is not None and index < len(rule.derivatives):
         formula = rule.derivatives[index]
         if formula is not None and formula not in _PLAIN_FORMULAS:
-            text += f" = {formula}"
+            text += f" = {_with_operands(formula, node, names)}"
     return text
 
 
-def _formula(node: Value, names: dict[int, str]) -> str:
+def formula_text(node: Value, names: dict[int, str]) -> str:
     """The node's operation with its operands' names: ``tanh(z)``, ``w * x``."""
     rule = node.rule
     if rule is None:
         return node.op
-    operands = [names[id(p)] for p in node.parents]
-    # the table's convention: x is the first operand, y (or n, or c) the other
-    return re.sub(r"\b[xync]\b", lambda m: operands[0 if m.group() == "x" else -1], rule.formula)
+    return _with_operands(rule.formula, node, names)
 
 
 def draw_graph(
@@ -162,7 +219,8 @@ def draw_graph(
     view: str = "forward",
     params: Iterable[Value] | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
-    show_grads: bool | None = None,
+    show_grads: bool = True,
+    stored_grads: bool = False,
 ) -> Diagram:
     """Draw the computational graph that produced ``root``.
 
@@ -177,47 +235,96 @@ def draw_graph(
             :class:`~autograd_scalar.viz.trace.GraphTooLargeError` that points
             to :func:`~autograd_scalar.viz.network.draw_network`; ``None`` for
             no limit.
-        show_grads: whether gradients are shown; by default, when
-            ``backward()`` has run (the output's gradient is not 0).
+        show_grads: whether gradients are shown at all.
+        stored_grads: forward view only: show each node's ``.grad`` as
+            earlier ``backward()`` calls left it (labelled "stored .grad";
+            before any ``backward()``, "not computed yet") instead of
+            ∂root/∂node computed for this diagram.
     """
     if view not in ("forward", "backward"):
         raise ValueError(f"view must be 'forward' or 'backward', got {view!r}")
+    if stored_grads and view == "backward":
+        raise ValueError(
+            "the backward view draws the pass it computes; stored .grad is shown by "
+            "view='forward' with stored_grads=True"
+        )
     nodes = graph_nodes(root, max_nodes)
     param_ids = {id(p) for p in params} if params is not None else set()
-    computed = gradients_computed(root) if show_grads is None else show_grads
+    trace = trace_backward(root) if show_grads and not stored_grads else None
     if view == "forward":
-        g = _forward(root, nodes, param_ids, computed)
+        g = forward_graph(
+            root, nodes, param_ids, _forward_grads(root, trace, show_grads, stored_grads)
+        )
     else:
-        seed = root.grad.data if isinstance(root.grad, Value) else root.grad
-        trace = trace_backward(root, float(seed) if computed else 1.0)
-        g = backward_graph(root, nodes, param_ids, trace, computed)
-    _legend(g, operations=view == "forward")
+        g = backward_graph(root, nodes, param_ids, trace)
+    add_legend(g, used_kinds(nodes, root, param_ids), operations=view == "forward")
     return Diagram(g.source)
 
 
-def _forward(root: Value, nodes: list[Value], params: set[int], computed: bool) -> Any:
-    names = node_names(nodes)
+GradientLine = Callable[[Value], str]
+
+
+def _forward_grads(
+    root: Value, trace: Trace | None, show: bool, stored: bool
+) -> tuple[str, GradientLine | None]:
+    """The forward view's caption and what it writes as each node's gradient."""
+    if not show:
+        return "forward pass", None
+    if stored:
+        if not gradients_computed(root):
+            return f"forward pass ({_NOT_COMPUTED})", lambda node: "stored .grad: not computed yet"
+        return f"forward pass; {_STORED}", lambda node: f"stored .grad {fmt(node.grad)}"
+    assert trace is not None
+    return "forward pass; grad = ∂(output)/∂node", lambda node: f"grad {fmt(trace.grad(node))}"
+
+
+def forward_graph(
+    root: Value,
+    nodes: list[Value],
+    params: set[int],
+    grads: tuple[str, GradientLine | None],
+    *,
+    known: set[int] | None = None,
+    highlight: Value | None = None,
+    caption: str | None = None,
+    names: dict[int, str] | None = None,
+) -> Any:
+    """The forward view as a ``graphviz.Digraph`` (used by the step-through too).
+
+    ``grads``: the caption and each node's gradient line (``None``: no
+    gradients); ``known``: the nodes whose value is shown (default: all);
+    ``highlight``: a node drawn in red.
+    """
+    names = names if names is not None else node_names(nodes)
     ids = {id(node): f"n{i}" for i, node in enumerate(nodes)}
-    caption = "forward pass" + ("" if computed else f" ({_NOT_COMPUTED})")
-    g = _graph("forward", caption)
+    default_caption, grad_line = grads
+    g = new_digraph("forward", caption if caption is not None else default_caption)
     for node in nodes:
         kind = node_kind(node, root, params)
-        grad = fmt(node.grad) if computed else "not computed yet"
-        lines = [names[id(node)], f"data {fmt(node.data)}"]
-        if kind != "constant":
-            lines.append(f"grad {grad}")
-        g.node(ids[id(node)], _label(*lines), **KIND_STYLES[kind][1])
+        style = dict(KIND_STYLES[kind][1])
+        lines = [names[id(node)]]
+        if known is None or id(node) in known:
+            lines.append(f"data {fmt(node.data)}")
+        else:
+            lines.append("data ?")
+            style["fontcolor"] = _UNKNOWN_FONT
+        if kind != "constant" and grad_line is not None:
+            lines.append(grad_line(node))
+        if highlight is not None and node is highlight:
+            style |= _HIGHLIGHT
+        g.node(ids[id(node)], dot_label(*lines), **style)
         if node.is_leaf:
             continue
         op_id = ids[id(node)] + "_op"
         rule = node.rule  # the table says how to draw the operation
-        g.node(op_id, _label(rule.symbol if rule is not None else node.op), **_OP_STYLE)
+        g.node(op_id, dot_label(rule.symbol if rule is not None else node.op), **OP_STYLE)
         g.edge(op_id, ids[id(node)])
         for index, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             if local is None or parent.op == CONST:
                 g.edge(ids[id(parent)], op_id, **_FIXED_EDGE)
             else:
-                g.edge(ids[id(parent)], op_id, label=_label(_derivative_text(node, index, local)))
+                label = derivative_text(node, index, local, names)
+                g.edge(ids[id(parent)], op_id, label=dot_label(label))
     return g
 
 
@@ -225,8 +332,7 @@ def backward_graph(
     root: Value,
     nodes: list[Value],
     params: set[int],
-    trace: Trace,
-    computed: bool,
+    trace: Trace | None,
     *,
     known: set[int] | None = None,
     highlight: Value | None = None,
@@ -234,44 +340,51 @@ def backward_graph(
 ) -> Any:
     """The reverse network as a ``graphviz.Digraph`` (used by the step-through too).
 
-    ``known``: the nodes whose gradient is shown (default: all, if computed);
+    ``trace``: the pass whose gradients are shown (``None``: none);
+    ``known``: the nodes whose gradient is shown (default: all);
     ``highlight``: a node drawn in red.
     """
-    names = node_names(nodes)
+    names = node_names(nodes, root)
     ids = {id(node): f"n{i}" for i, node in enumerate(nodes)}
     if caption is None:
-        caption = "backward pass: ∂L/∂node, L = " + names[id(root)]
-        if not computed:
-            caption += f" ({_NOT_COMPUTED})"
-    g = _graph("backward", caption)
+        caption = f"backward pass: ∂{OUTPUT_NAME}/∂node"
+        if root.label and root.label != OUTPUT_NAME:
+            caption += f", {OUTPUT_NAME} = the output {root.label}"
+    g = new_digraph("backward", caption)
     for node in nodes:
-        kind = node_kind(node, root, params)
-        style = dict(KIND_STYLES[kind][1])
-        name = names[id(node)]
-        lines = [name if node.is_leaf else f"{name} = {_formula(node, names)}"]
-        shown = computed and (known is None or id(node) in known)
-        if kind == "constant":
-            lines.append(f"value {fmt(node.data)}")
-        elif not shown:
-            lines.append(f"∂L/∂{name} = ?" if computed else "∂L/∂ not computed yet")
-            style["fontcolor"] = "#9ca3af"
-        elif node is root:
-            lines.append(f"∂L/∂L = {fmt(trace.seed)} (seed)")
-        else:
-            terms = trace.terms.get(id(node), [])
-            lines.append(f"∂L/∂{name} = {fmt(trace.grad(node))}")
-            if len(terms) > 1:  # fan-out: the sum over the paths
-                lines.append(
-                    "= " + " + ".join(f"{fmt(t.upstream)}·({fmt(t.local)})" for t in terms)
-                )
+        style = dict(KIND_STYLES[node_kind(node, root, params)][1])
+        lines = _backward_lines(node, root, names, trace, known)
+        if len(lines) > 1 and lines[1].endswith("= ?"):
+            style["fontcolor"] = _UNKNOWN_FONT
         if highlight is not None and node is highlight:
-            style |= {"color": "#dc2626", "penwidth": "3"}
-        g.node(ids[id(node)], _label(*lines), **style)
+            style |= _HIGHLIGHT
+        g.node(ids[id(node)], dot_label(*lines), **style)
     for node in nodes:
         for index, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             if local is None or parent.op == CONST:
                 g.edge(ids[id(node)], ids[id(parent)], **_FIXED_EDGE)
             else:
-                label = "× " + _derivative_text(node, index, local)
-                g.edge(ids[id(node)], ids[id(parent)], label=_label(label))
+                label = "× " + derivative_text(node, index, local, names)
+                g.edge(ids[id(node)], ids[id(parent)], label=dot_label(label))
     return g
+
+
+def _backward_lines(
+    node: Value, root: Value, names: dict[int, str], trace: Trace | None, known: set[int] | None
+) -> list[str]:
+    name = names[id(node)]
+    lines = [name if node.is_leaf else f"{name} = {formula_text(node, names)}"]
+    if node.op == CONST:
+        lines.append(f"value {fmt(node.data)}")
+    elif trace is None:
+        pass
+    elif known is not None and id(node) not in known:
+        lines.append(f"∂{OUTPUT_NAME}/∂{name} = ?")
+    elif node is root:
+        lines.append(f"∂{OUTPUT_NAME}/∂{OUTPUT_NAME} = {fmt(trace.seed)} (seed)")
+    else:
+        terms = trace.terms.get(id(node), [])
+        lines.append(f"∂{OUTPUT_NAME}/∂{name} = {fmt(trace.grad(node))}")
+        if len(terms) > 1:  # fan-out: the sum over the paths
+            lines.append("= " + " + ".join(f"{fmt(t.upstream)}·({fmt(t.local)})" for t in terms))
+    return lines

@@ -1,26 +1,35 @@
-"""A step-through of ``backward()``: one frame per gradient as it becomes final.
+"""A step-through of a graph: the forward pass node by node, then ``backward()``
+one gradient at a time.
 
-:func:`step_through` replays the backward pass on the side (see
-:mod:`autograd_scalar.viz.trace`: the engine's own order, recomputed without
-touching any ``grad``). The engine processes interior nodes output first; each
-time it has added the last contribution into a node, that node's gradient is
-final, and that is a frame: the node highlighted in the reverse network, and
-the chain-rule sum that produced it with its numbers, each term written as
-``∂L/∂child·(∂child/∂node)``::
+**Forward frames** come first: the inputs, then each operation as its value
+is computed (``c = a * b = 2.0 * (-3.0) = -6.0``), in the forward view.
+
+**Backward frames** follow. :func:`step_through` replays the backward pass on
+the side (see :mod:`autograd_scalar.viz.trace`: the engine's own order,
+recomputed without touching any ``grad``). The engine processes interior nodes
+output first; each time it has added the last contribution into a node, that
+node's gradient is final, and that is a frame: the node highlighted in the
+reverse network, and the chain-rule sum that produced it with its numbers,
+each term written as ``∂L/∂child·(∂child/∂node)``::
 
     ∂L/∂a = 2.0·(-3.0) + 1.0·(0.5) = -5.5
 
-Constants (numbers met in an expression) get no frame.
+The output is called L throughout. Constants (numbers met in an expression)
+get no frame.
 
 :class:`BackwardSteps` shows itself in Jupyter, and saves one self-contained
-HTML file (inline SVG, previous / next / play buttons and the arrow keys, no
-network access) or a folder of numbered SVG files.
+HTML file (see :mod:`autograd_scalar.viz.player`) or a folder of numbered SVG
+files (``forward_001.svg``... for the forward pass, ``frame_001.svg``... for
+the backward pass).
 
 >>> from autograd_scalar.engine import Value
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 >>> c = a * b
 >>> c.label = "c"
 >>> steps = step_through(c + a)
+>>> [frame.equation for frame in steps.forward_frames]  # doctest: +NORMALIZE_WHITESPACE
+['inputs: a = 2.0, b = -3.0', 'c = a * b = 2.0 * (-3.0) = -6.0',
+ 'L = c + a = (-6.0) + 2.0 = -4.0']
 >>> # the sum (output first) adds a's direct path, then its path through c
 >>> [frame.equation for frame in steps.frames]  # doctest: +NORMALIZE_WHITESPACE
 ['∂L/∂L = 1.0 (seed)', '∂L/∂c = 1.0·(1.0) = 1.0',
@@ -29,18 +38,43 @@ network access) or a folder of numbered SVG files.
 
 from __future__ import annotations
 
-import html
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..core.value import Value
-from .graph import _legend, backward_graph, node_names
-from .render import render
+from ..core.value import CONST, Value
+from .graph import (
+    OUTPUT_NAME,
+    add_legend,
+    backward_graph,
+    formula_text,
+    forward_graph,
+    node_names,
+    substitute_operands,
+    used_kinds,
+)
+from .player import FramePlayer, Slide
 from .trace import DEFAULT_MAX_NODES, Term, Trace, fmt, graph_nodes, trace_backward
 
-__all__ = ["BackwardSteps", "Frame", "step_through"]
+__all__ = ["BackwardSteps", "ForwardFrame", "Frame", "step_through"]
+
+
+@dataclass(frozen=True)
+class ForwardFrame:
+    """One moment of the forward pass.
+
+    Attributes:
+        index: 0 for the inputs, then 1, 2, ...
+        node: the node just computed (``None`` for the inputs' frame).
+        name: its name in the diagram.
+        equation: how its value was computed, with the numbers.
+        source: the DOT source of the frame's diagram.
+    """
+
+    index: int
+    node: Value | None
+    name: str
+    equation: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -68,73 +102,55 @@ class Frame:
 
 def _equation(name: str, grad: float, terms: tuple[Term, ...], is_root: bool) -> str:
     if is_root:
-        return f"∂L/∂L = {fmt(grad)} (seed)"
+        return f"∂{OUTPUT_NAME}/∂{OUTPUT_NAME} = {fmt(grad)} (seed)"
     parts = " + ".join(f"{fmt(t.upstream)}·({fmt(t.local)})" for t in terms)
-    return f"∂L/∂{name} = {parts} = {fmt(grad)}"
+    return f"∂{OUTPUT_NAME}/∂{name} = {parts} = {fmt(grad)}"
 
 
-class BackwardSteps:
-    """The frames of a backward pass; see the module's description."""
+def _number(x: float) -> str:
+    text = fmt(x)
+    return f"({text})" if text.startswith("-") else text
 
-    def __init__(self, trace: Trace, frames: list[Frame]) -> None:
+
+def _forward_equation(node: Value, names: dict[int, str]) -> str:
+    name = names[id(node)]
+    rule = node.rule
+    if rule is None:
+        return f"{name} = {fmt(node.data)}"
+    numbers = substitute_operands(rule.formula, [_number(p.data) for p in node.parents])
+    return f"{name} = {formula_text(node, names)} = {numbers} = {fmt(node.data)}"
+
+
+class BackwardSteps(FramePlayer):
+    """The frames of a forward and a backward pass; see the module's description.
+
+    ``frames`` are the backward pass's, ``forward_frames`` the forward pass's;
+    the player shows the forward frames first. ``len()`` counts the backward
+    frames (the steps of ``backward()``).
+    """
+
+    title = "Forward pass, then backward pass, step by step"
+
+    def __init__(
+        self, trace: Trace, frames: list[Frame], forward_frames: list[ForwardFrame] | None = None
+    ) -> None:
         self.trace = trace
         self.frames = frames
-        self._svgs: list[str] | None = None
+        self.forward_frames = forward_frames or []
+        slides = [
+            Slide("forward pass", f.equation, f.source, "forward") for f in self.forward_frames
+        ]
+        slides += [Slide("backward pass", f.equation, f.source, "frame") for f in frames]
+        super().__init__(slides)
 
     def __len__(self) -> int:
         return len(self.frames)
 
     def __repr__(self) -> str:
-        return f"<BackwardSteps: {len(self.frames)} frames>"
-
-    def svgs(self) -> list[str]:
-        """Each frame rendered to SVG text (rendered once, then kept)."""
-        if self._svgs is None:
-            self._svgs = [render(frame.source, "svg").decode("utf-8") for frame in self.frames]
-        return self._svgs
-
-    def save_svgs(self, folder: str | os.PathLike[str]) -> list[Path]:
-        """Write ``frame_001.svg``, ``frame_002.svg``... into ``folder``."""
-        target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for index, svg in enumerate(self.svgs(), start=1):
-            path = target / f"frame_{index:03d}.svg"
-            path.write_text(svg, encoding="utf-8")
-            paths.append(path)
-        return paths
-
-    def _widget(self, element_id: str, *, keys_on_document: bool) -> str:
-        frames = []
-        for frame, svg in zip(self.frames, self.svgs()):
-            inline = svg[svg.find("<svg") :]  # drop the XML prolog and DOCTYPE
-            frames.append(
-                f'<div class="as-frame" data-index="{frame.index}" style="display:none">'
-                f'<p class="as-equation">{html.escape(frame.equation)}</p>{inline}</div>'
-            )
-        key_target = "document" if keys_on_document else "root"
-        return _WIDGET.format(
-            id=element_id,
-            frames="\n".join(frames),
-            total=len(self.frames),
-            key_target=key_target,
+        return (
+            f"<BackwardSteps: {len(self.forward_frames)} forward frames, "
+            f"{len(self.frames)} backward frames>"
         )
-
-    def to_html(self) -> str:
-        """A complete, self-contained HTML page (no external resources)."""
-        body = self._widget("as-steps", keys_on_document=True)
-        return _PAGE.format(body=body)
-
-    def save_html(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_html` to ``path``."""
-        target = Path(path)
-        target.write_text(self.to_html(), encoding="utf-8")
-        return target
-
-    def _repr_html_(self) -> str:
-        # Unique per object, so several step-throughs in one notebook stay apart;
-        # the arrow keys act when the widget has focus (click it).
-        return self._widget(f"as-steps-{id(self):x}", keys_on_document=False)
 
 
 def step_through(
@@ -143,19 +159,67 @@ def step_through(
     *,
     params: Iterable[Value] | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
+    forward: bool = True,
 ) -> BackwardSteps:
-    """The frames of ``root.backward(gradient)``, without running it on the graph.
+    """The frames of the forward pass and of ``root.backward(gradient)``,
+    without running ``backward()`` on the graph.
 
     Args:
-        root: the output.
+        root: the output (called L in the frames).
         gradient: the seed ∂L/∂root.
         params: Values to colour as parameters.
         max_nodes: refuse graphs with more nodes (``None``: no limit).
+        forward: whether the forward pass's frames come first.
     """
     nodes = graph_nodes(root, max_nodes)
-    names = node_names(nodes)
+    names = node_names(nodes, root)
     param_ids = {id(p) for p in params} if params is not None else set()
+    kinds = used_kinds(nodes, root, param_ids)
     trace = trace_backward(root, gradient)
+    ahead = _forward_frames(root, nodes, names, param_ids, kinds) if forward else []
+    frames = _backward_frames(root, nodes, names, param_ids, kinds, trace)
+    return BackwardSteps(trace, frames, ahead)
+
+
+def _forward_frames(
+    root: Value, nodes: list[Value], names: dict[int, str], params: set[int], kinds: set[str]
+) -> list[ForwardFrame]:
+    """The inputs, then one frame per operation in the order it is computed."""
+    leaves = [node for node in nodes if node.is_leaf]
+    known = {id(node) for node in leaves}
+    shown = [node for node in leaves if node.op != CONST]
+    first = "inputs: " + ", ".join(f"{names[id(n)]} = {fmt(n.data)}" for n in shown)
+    steps: list[tuple[Value | None, str]] = [(None, first)]
+    steps += [(node, _forward_equation(node, names)) for node in nodes if not node.is_leaf]
+    frames = []
+    for index, (node, equation) in enumerate(steps):
+        if node is not None:
+            known.add(id(node))
+        caption = f"forward step {index + 1} of {len(steps)}: {equation}"
+        g = forward_graph(
+            root,
+            nodes,
+            params,
+            (caption, None),
+            known=set(known),
+            highlight=node,
+            names=names,
+        )
+        add_legend(g, kinds, operations=True)
+        name = names[id(node)] if node is not None else "inputs"
+        frames.append(ForwardFrame(index, node, name, equation, g.source))
+    return frames
+
+
+def _backward_frames(
+    root: Value,
+    nodes: list[Value],
+    names: dict[int, str],
+    params: set[int],
+    kinds: set[str],
+    trace: Trace,
+) -> list[Frame]:
+    """One frame per node, in the order its gradient becomes final."""
     frames: list[Frame] = []
     known: set[int] = set()
     for index, node in enumerate(trace.final):
@@ -164,88 +228,10 @@ def step_through(
         name = names[id(node)]
         grad = trace.grad(node)
         equation = _equation(name, grad, terms, node is root)
-        caption = f"step {index + 1} of {len(trace.final)}: {equation}"
+        caption = f"backward step {index + 1} of {len(trace.final)}: {equation}"
         g = backward_graph(
-            root,
-            nodes,
-            param_ids,
-            trace,
-            True,
-            known=set(known),
-            highlight=node,
-            caption=caption,
+            root, nodes, params, trace, known=set(known), highlight=node, caption=caption
         )
-        _legend(g, operations=False)
+        add_legend(g, kinds, operations=False)
         frames.append(Frame(index, node, name, grad, terms, equation, g.source))
-    return BackwardSteps(trace, frames)
-
-
-_WIDGET = """<div id="{id}" class="as-steps" tabindex="0">
-<div class="as-controls">
-<button type="button" class="as-prev" aria-label="previous step">&#9664; Previous</button>
-<button type="button" class="as-play" aria-label="play">Play</button>
-<button type="button" class="as-next" aria-label="next step">Next &#9654;</button>
-<span class="as-counter">1 / {total}</span>
-<span class="as-hint">(arrow keys step, Home / End jump)</span>
-</div>
-{frames}
-<script>
-(function () {{
-  var root = document.getElementById("{id}");
-  var frames = root.querySelectorAll(".as-frame");
-  var counter = root.querySelector(".as-counter");
-  var play = root.querySelector(".as-play");
-  var current = 0, timer = null;
-  function show(k) {{
-    current = Math.max(0, Math.min(frames.length - 1, k));
-    for (var j = 0; j < frames.length; j++) {{
-      frames[j].style.display = j === current ? "block" : "none";
-    }}
-    counter.textContent = (current + 1) + " / " + frames.length;
-  }}
-  function stop() {{
-    if (timer !== null) {{ clearInterval(timer); timer = null; }}
-    play.textContent = "Play";
-  }}
-  function step(by) {{ return function () {{ stop(); show(current + by); }}; }}
-  root.querySelector(".as-prev").addEventListener("click", step(-1));
-  root.querySelector(".as-next").addEventListener("click", step(1));
-  play.addEventListener("click", function () {{
-    if (timer !== null) {{ stop(); return; }}
-    if (current === frames.length - 1) {{ show(0); }}
-    play.textContent = "Pause";
-    timer = setInterval(function () {{
-      if (current >= frames.length - 1) {{ stop(); }} else {{ show(current + 1); }}
-    }}, 1200);
-  }});
-  var keys = "{key_target}" === "document" ? document : root;
-  keys.addEventListener("keydown", function (event) {{
-    var moves = {{ArrowRight: current + 1, ArrowDown: current + 1, ArrowLeft: current - 1,
-                 ArrowUp: current - 1, Home: 0, End: frames.length - 1}};
-    if (event.key in moves) {{ stop(); show(moves[event.key]); event.preventDefault(); }}
-  }});
-  show(0);
-}})();
-</script>
-</div>"""
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Backward pass, step by step</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
-.as-controls {{ margin-bottom: 0.8em; }}
-.as-controls button {{ font-size: 1em; margin-right: 0.3em; }}
-.as-equation {{ font-size: 1.2em; font-family: monospace; }}
-.as-hint {{ color: #6b7280; margin-left: 0.8em; }}
-.as-frame svg {{ max-width: 100%; height: auto; }}
-</style>
-</head>
-<body>
-<h1>Backward pass, step by step</h1>
-{body}
-</body>
-</html>
-"""
+    return frames

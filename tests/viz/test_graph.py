@@ -75,13 +75,30 @@ def test_every_edge_into_an_operation_carries_its_local_derivative():
     assert labels[(ids["x"], mul_op)] == "label=-3.0"
     tanh_op = next(head for tail, head in labels if tail == ids["z"])
     dz = 1 - math.tanh(-5.0) ** 2
-    assert labels[(ids["z"], tanh_op)] == f'label="{dz:.4g} = 1 - tanh²(x)"'
+    # the rule names the operand itself (z), not the table's generic x, which
+    # would clash with the input called x
+    assert labels[(ids["z"], tanh_op)] == f'label="{dz:.4g} = 1 - tanh²(z)"'
 
 
-def test_sigmoid_edge_shows_its_rule():
-    x = Value(0.0, label="x")
-    source = draw_graph(x.sigmoid()).source
-    assert 'label="0.25 = σ(x)·(1 - σ(x))"' in source
+def test_sigmoid_edge_shows_its_rule_with_the_operands_name():
+    z = Value(0.0, label="z")
+    source = draw_graph(z.sigmoid()).source
+    assert 'label="0.25 = σ(z)·(1 - σ(z))"' in source
+    assert "σ(x)" not in source
+
+
+def test_a_squared_operand_is_named_too():
+    a, b = Value(3.0, label="a"), Value(2.0, label="b")
+    source = draw_graph(a / b).source
+    assert "= -a/b²" in source  # not -a/y²: "²" is no word boundary for a regex
+    assert "= 1/b" in source
+
+
+def test_backward_view_edges_name_the_operand_too():
+    h = Value(0.5, label="h")
+    source = draw_graph(h.tanh(), view="backward").source
+    assert "1 - tanh²(h)" in source
+    assert "tanh²(x)" not in source
 
 
 def test_constant_exponent_edge_has_no_derivative_and_is_dashed():
@@ -96,13 +113,41 @@ def test_constant_exponent_edge_has_no_derivative_and_is_dashed():
     assert x_edge.startswith('label="6.0')  # 2·x = 6
 
 
-def test_before_backward_says_not_computed_instead_of_zeros():
+def test_gradients_are_computed_for_the_root_whatever_grad_holds():
+    out, x, w, b = _neuron()
+    dz = 1 - math.tanh(-5.0) ** 2
+    fresh = draw_graph(out).source  # no backward() at all
+    out.backward()
+    out.backward()  # the leaves now hold twice the gradient
+    x.grad, b.grad = 99.0, -7.0  # and stale numbers
+    for source in (fresh, draw_graph(out).source):
+        assert _node_with(source, "x")[1] == f"x\\ndata 2.0\\ngrad {-3.0 * dz:.4g}"
+        assert _node_with(source, "b")[1] == f"b\\ndata 1.0\\ngrad {dz:.4g}"
+    backward = draw_graph(out, view="backward").source
+    assert f"∂L/∂x = {-3.0 * dz:.4g}" in backward
+    assert f"∂L/∂b = {dz:.4g}" in backward
+
+
+def test_stored_grads_are_shown_only_when_asked_and_labelled_as_such():
+    out, x, w, b = _neuron()
+    before = draw_graph(out, stored_grads=True).source
+    assert "not computed yet" in before
+    assert "grad 0.0" not in before
+    out.backward()
+    x.grad = 99.0
+    source = draw_graph(out, stored_grads=True).source
+    assert "stored .grad, as earlier backward() calls left it" in source
+    assert _node_with(source, "x")[1] == "x\\ndata 2.0\\nstored .grad 99.0"
+    with pytest.raises(ValueError, match="stored"):
+        draw_graph(out, view="backward", stored_grads=True)
+
+
+def test_show_grads_false_draws_values_only():
     out, *_ = _neuron()
     for view in ("forward", "backward"):
-        source = draw_graph(out, view=view).source
-        assert "not computed yet" in source
-        assert "grad 0.0" not in source
-        assert "= 0.0" not in source
+        source = draw_graph(out, view=view, show_grads=False).source
+        assert "grad" not in source
+        assert "∂L/∂" not in source.replace("backward pass: ∂L/∂node", "")
 
 
 def test_kinds_have_distinct_colours_and_a_legend():
@@ -119,6 +164,24 @@ def test_kinds_have_distinct_colours_and_a_legend():
     assert "subgraph cluster_legend" in source
     for kind in ("input", "parameter", "constant", "intermediate value", "output"):
         assert f"label={kind}" in source or f'label="{kind}"' in source
+
+
+def _legend_entries(source):
+    return sorted(re.findall(r"^\s*legend_(\w+) \[", source, re.M))
+
+
+def test_the_legend_lists_only_the_kinds_that_appear():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = w * x  # no constant, no intermediate value, no parameter unless asked
+    assert _legend_entries(draw_graph(y).source) == ["input", "op", "output"]
+    assert _legend_entries(draw_graph(y, params=[w]).source) == [
+        "input",
+        "op",
+        "output",
+        "parameter",
+    ]
+    assert _legend_entries(draw_graph(y, view="backward").source) == ["input", "output"]
+    assert "constant" not in draw_graph(y).source
 
 
 def test_node_kind():
@@ -152,7 +215,8 @@ def test_backward_view_reverses_arrows_and_sums_over_paths():
     source = draw_graph(loss, view="backward").source
     a_id, a_label, _ = _node_with(source, "a")
     c_id, c_label, _ = _node_with(source, "c = a * b")
-    l_id, l_label, _ = _node_with(source, "L = c + a")
+    l_id, l_label, _ = _node_with(source, "L = c + a")  # labelled L: no "L = the output"
+    assert "the output" not in source
     assert "∂L/∂L = 1.0 (seed)" in l_label
     assert a_label == "a\\n∂L/∂a = -2.0\\n= 1.0·(1.0) + 1.0·(-3.0)"
     edges = {(t, h): attrs for t, h, attrs in _edges(source)}
@@ -162,13 +226,25 @@ def test_backward_view_reverses_arrows_and_sums_over_paths():
     assert edges[(l_id, a_id)] == 'label="× 1.0"'
 
 
-def test_backward_view_uses_the_seed_given_to_backward():
+def test_backward_view_shows_d_root_whatever_seed_backward_was_given():
     x = Value(3.0, label="x")
     y = x * x
-    y.backward(2.0)
+    y.label = "y"
+    y.backward(2.0)  # x.grad is 12: d(2y)/dx
     source = draw_graph(y, view="backward").source
-    assert "∂L/∂L = 2.0 (seed)" in source
-    assert "∂L/∂x = 12.0" in source
+    assert "∂L/∂L = 1.0 (seed)" in source
+    assert "∂L/∂x = 6.0" in source
+
+
+def test_the_backward_view_calls_the_output_l():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    source = draw_graph(y, view="backward").source
+    assert _node_with(source, "L = x * x")
+    assert "L = the output y" in source
+    unlabelled = draw_graph((x * x).tanh(), view="backward").source
+    assert _node_with(unlabelled, "L = tanh(mul1)")
 
 
 def test_large_graphs_are_refused_with_a_helpful_error():

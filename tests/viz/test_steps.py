@@ -61,16 +61,60 @@ def test_each_frame_highlights_its_node_and_hides_later_gradients():
 def test_save_svgs_writes_numbered_files(tmp_path):
     loss, *_ = _fan_out()
     paths = step_through(loss).save_svgs(tmp_path / "frames")
-    assert [p.name for p in paths] == [f"frame_00{i}.svg" for i in range(1, 6)]
+    forward = [f"forward_00{i}.svg" for i in range(1, 5)]  # the inputs, c, d, L
+    backward = [f"frame_00{i}.svg" for i in range(1, 6)]
+    assert [p.name for p in paths] == forward + backward
     assert all(p.read_text().rstrip().endswith("</svg>") for p in paths)
+
+
+def test_the_forward_pass_comes_first_value_by_value():
+    loss, a, b, c, d = _fan_out()
+    steps = step_through(loss)
+    assert [f.node for f in steps.forward_frames] == [None, c, d, loss]
+    assert [f.equation for f in steps.forward_frames] == [
+        "inputs: a = 2.0, b = -3.0",
+        "c = a * b = 2.0 * (-3.0) = -6.0",
+        "d = c * a = (-6.0) * 2.0 = -12.0",
+        "L = d + a = (-12.0) + 2.0 = -10.0",
+    ]
+    # a value is "?" until its frame, and the frame's node is highlighted
+    first, second = steps.forward_frames[0].source, steps.forward_frames[1].source
+    assert 'label="c\\ndata ?"' in first
+    assert 'label="c\\ndata -6.0"' in second and "penwidth=3" in second
+    assert "grad" not in first  # gradients wait for the backward frames
+    # and the player shows them before the backward frames
+    phases = [slide.phase for slide in steps.slides]
+    assert phases == ["forward pass"] * 4 + ["backward pass"] * 5
+    assert step_through(loss, forward=False).slides == steps.slides[4:]
+
+
+def test_the_output_is_called_l_in_every_frame():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "f"  # what the graph command calls it
+    steps = step_through(y)
+    assert steps.forward_frames[-1].equation == "L = x * x = 3.0 * 3.0 = 9.0"
+    assert steps.frames[0].equation == "∂L/∂L = 1.0 (seed)"
+    assert all("∂f" not in slide.source for slide in steps.slides)
+
+
+def test_without_javascript_the_first_frame_shows():
+    loss, *_ = _fan_out()
+    page = step_through(loss).to_html()
+    frames = re.findall(r'<div class="as-frame" data-index="(\d+)"([^>]*)>', page)
+    assert len(frames) == 9
+    assert frames[0] == ("0", "")  # not hidden
+    assert all('style="display:none"' in attrs for _, attrs in frames[1:])
+    # every picture scales down to its column, even where <style> is stripped
+    assert page.count('<svg style="max-width:100%;height:auto"') == 9
 
 
 def test_html_is_self_contained(tmp_path):
     loss, *_ = _fan_out()
     steps = step_through(loss)
     page = steps.save_html(tmp_path / "steps.html").read_text()
-    assert page.count('class="as-frame"') == 5
-    assert page.count("<svg") == 5
+    assert page.count('class="as-frame"') == 9
+    assert page.count("<svg") == 9
     assert "<?xml" not in page  # inline SVG, not documents
     # No resource is fetched: no src/href to anything, no URL but the SVG namespaces.
     assert not re.search(r"\b(src|href)\s*=", page)
