@@ -326,7 +326,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _table(out: Value, inputs: dict[str, Value], stream: TextIO) -> None:
-    rows = [("f", out.data, out.grad)] + [(n, v.data, v.grad) for n, v in inputs.items()]
+    # the output is L, as every diagram and the step-through name it
+    rows = [("L", out.data, out.grad)] + [(n, v.data, v.grad) for n, v in inputs.items()]
     width = max(len(name) for name, _, _ in rows) + 2
     width = max(width, 6)
     print(f"{'name':<{width}}{'value':>24} {'gradient':>24}", file=stream)

@@ -50,7 +50,7 @@ def test_prints_the_output_and_every_gradient(capsys):
     assert _run("tanh(w*x + b)", "x=2", "w=-3", "b=1") == 0
     rows = _table(capsys.readouterr().out)
     t = math.tanh(-5.0)
-    assert rows["f"] == (t, 1.0)
+    assert rows["L"] == (t, 1.0)
     assert rows["x"] == pytest.approx((2.0, -3.0 * (1 - t * t)), rel=1e-12)
     assert rows["w"] == pytest.approx((-3.0, 2.0 * (1 - t * t)), rel=1e-12)
     assert rows["b"] == pytest.approx((1.0, 1 - t * t), rel=1e-12)
@@ -180,7 +180,7 @@ def test_an_expression_may_start_with_minus(argv, capsys):
     code, out, err = _main(argv, capsys)
     assert (code, err) == (0, "")
     rows = _table(out)
-    assert rows["f"] == (-2.0, 1.0)
+    assert rows["L"] == (-2.0, 1.0)
     assert rows["x"] == (1.0, -2.0)  # d(-xy)/dx = -y
     assert rows["y"] == (2.0, -1.0)
 
