@@ -67,6 +67,7 @@ LATEX: dict[str, tuple[str | None, ...]] = {
 
 _NAME = re.compile(r"[^\W\d][\w′″']*(#\d+)?|\d+(\.\d+)?(e-?\d+)?")
 _CALL = re.compile(r"[^\W\d]\w*\(.*\)")
+_LATEX_CALL = re.compile(r"\\(?:[a-z]+|operatorname\{[^{}]*\})\\left\((.*)\\right\)")
 _LATEX_ATOMIC = re.compile(r"[A-Za-z](_\{\d+\})?'*|\d+(\.\d+)?|\\mathrm\{[^{}]*\}(_\{\d+\})?")
 
 
@@ -285,8 +286,11 @@ def chain_rule(out: Value, wrt: Value | str, *, max_paths: int = MAX_PATHS) -> C
             Step(
                 graph.names[node],
                 latex_names[node],
-                tuple((factor(e), _float(grads.get(e.child, 0.0)))
-                      for e in graph.edges if e.parent is node and e.child in between),
+                tuple(
+                    (factor(e), _float(grads.get(e.child, 0.0)))
+                    for e in graph.edges
+                    if e.parent is node and e.child in between
+                ),
                 _float(grads.get(node, 0.0)),
             )  # fmt: skip
             for node in reversed(graph.order)
@@ -341,7 +345,9 @@ def plain_formula(edge: Edge, names: Mapping[Value, str]) -> str:
     def name(match: re.Match[str]) -> str:
         node = operand[match.group()]
         text = number_text(node.data) if node.op == CONST else names[node]
-        around = template[match.start() - 1 : match.start()] + template[match.end() : match.end() + 1]
+        around = (
+            template[match.start() - 1 : match.start()] + template[match.end() : match.end() + 1]
+        )
         return text if around in ("()", "(,") else _wrap(text)
 
     return re.sub(r"\b[xync]\b", name, template)
@@ -396,12 +402,27 @@ def _bracket(formula: str) -> str:
     return f"({formula})"
 
 
+def _latex_atomic(text: str) -> bool:
+    """A symbol, a number, or one function applied (``\\sigma\\left(z\\right)``)."""
+    if _LATEX_ATOMIC.fullmatch(text):
+        return True
+    call = _LATEX_CALL.fullmatch(text)
+    if not call:
+        return False
+    depth = 0
+    for token in re.findall(r"\\left\(|\\right\)", call.group(1)):
+        depth += 1 if token.startswith("\\left") else -1
+        if depth < 0:  # the outer \left( closed before the end: two calls
+            return False
+    return depth == 0
+
+
 def _latex_wrap(text: str) -> str:
-    return text if _LATEX_ATOMIC.fullmatch(text) else rf"\left({text}\right)"
+    return text if _latex_atomic(text) else rf"\left({text}\right)"
 
 
 def _latex_bracket(latex: str) -> str:
-    return latex if _LATEX_ATOMIC.fullmatch(latex) else rf"\left({latex}\right)"
+    return latex if _latex_atomic(latex) else rf"\left({latex}\right)"
 
 
 def partial(top: str, bottom: str) -> str:
@@ -418,7 +439,7 @@ def latex_number(x: float, digits: int) -> str:
     ``-1.5 \\times 10^{-9}`` (never ``e`` notation, which LaTeX would misread)."""
     if x == 0.0 or not math.isfinite(x):
         return "0" if x == 0.0 else rf"\text{{{x}}}"
-    if 1e-4 <= abs(x) < 10.0**min(digits, 15):
+    if 1e-4 <= abs(x) < 10.0 ** min(digits, 15):
         return f"{x:.{digits}g}"
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".")

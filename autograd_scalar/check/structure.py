@@ -6,11 +6,11 @@ under a name a reader recognises, every edge with its local derivative
 ∂child/∂parent, and the paths from the output down to one input, whose
 products of local derivatives sum to the gradient.
 
-Names, in order of preference: the node's label; the node's own text in the
-expression it was built from (``expression_names``); the sub-expression
-printed back from the graph in the expression language (``w*x + b``), when it
-is short; ``f`` for an unlabelled output; else the operation and its position (``mul3``, as the diagrams
-name nodes). Names are unique within a graph (a repeated one gets ``#2``).
+Names, in order of preference: the node's label; ``f`` for an unlabelled
+output; the node's own text in the expression it was built from
+(``expression_names``); the sub-expression printed back from the graph in the
+expression language (``w*x + b``), when it is short; else the operation and
+its position (``mul3``, as the diagrams name nodes). Names are unique within a graph (a repeated one gets ``#2``).
 
 >>> from autograd_scalar.expr import evaluate
 >>> out = evaluate("sigmoid(w*x + b)", {"w": 0.5, "x": 2.0, "b": -1.0})
@@ -36,7 +36,7 @@ from ..core.errors import InvalidInputError
 from ..core.value import CONST, Value
 from ..expr import parse
 
-__all__ = ["Edge", "Structure", "expression_names", "number_text", "printed"]
+__all__ = ["Edge", "Structure", "expression_names", "number_text", "printed", "variables"]
 
 #: Printed sub-expressions longer than this are named by operation and position.
 SHORT = 28
@@ -113,7 +113,7 @@ def expression_names(text: str, out: Value) -> dict[Value, str]:
     (a graph built some other way), the node is left out.
     """
     body = text.lstrip(" ")
-    tree = parse(body, _names_in(body))
+    tree = parse(body, variables(body))
     found: dict[Value, str] = {}
     stack: list[tuple[ast.AST, Value]] = [(tree.body, out)]
     while stack:
@@ -144,16 +144,21 @@ def _operands(node: ast.AST, value: Value) -> list[ast.AST]:
     return []
 
 
-def _names_in(text: str) -> tuple[str, ...]:
-    """Every identifier in ``text`` that is not a call: the variables."""
+def variables(text: str) -> tuple[str, ...]:
+    """Every identifier in ``text`` that is not called, in order of first
+    appearance: its variables.
+
+    >>> variables("sigmoid(w*x + b) - y*w")
+    ('w', 'x', 'b', 'y')
+    """
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         return ()
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return tuple(
-        sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called})
-    )
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
+    names.sort(key=lambda n: n.col_offset)
+    return tuple(dict.fromkeys(n.id for n in names))
 
 
 class Structure:
