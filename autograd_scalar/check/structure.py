@@ -10,7 +10,8 @@ Names, in order of preference: the node's label; ``f`` for an unlabelled
 output; the node's own text in the expression it was built from
 (``expression_names``); the sub-expression printed back from the graph in the
 expression language (``w*x + b``), when it is short; else the operation and
-its position (``mul3``, as the diagrams name nodes). Names are unique within a graph (a repeated one gets ``#2``).
+its position (``mul3``, as the diagrams name nodes). Names are unique within a
+graph (a repeated one gets ``#2``).
 
 >>> from autograd_scalar.expr import evaluate
 >>> out = evaluate("sigmoid(w*x + b)", {"w": 0.5, "x": 2.0, "b": -1.0})
