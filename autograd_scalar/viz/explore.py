@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..check.chain import plain_formula
+from ..check.chain import partial, plain_formula
 from ..check.structure import Structure
 from ..core.errors import InvalidInputError
 from ..core.value import CONST, Value
@@ -128,6 +128,8 @@ def _page_data(graph: Structure, params: set[int]) -> dict[str, Any]:
             "parents": [index[p] for p in node.parents],
             "formulas": [plain_formula(edges[k], graph.names) if k in edges else None
                          for k in range(len(node.parents))],
+            "symbols": [partial(graph.names[node], graph.names[p]) for p in node.parents],
+            "gradient": partial(graph.names[root], graph.names[node]),
             "value": node.data,
             "kind": node_kind(node, root, params),
             "x": _MARGIN + column * _COL,
@@ -193,7 +195,8 @@ derivatives ∂child/∂parent.</p>
     <label>leaf <select id="nudge-leaf" data-nudge-leaf></select></label>
     <label>ε <input id="epsilon" data-epsilon type="number" value="0.001" step="any"
       style="width:7em"></label>
-    <div class="mono">measured Δf = f(leaf + ε) − f(leaf) = <span data-nudge="measured"></span></div>
+    <div class="mono">measured Δf = f(leaf + ε) − f(leaf) =
+      <span data-nudge="measured"></span></div>
     <div class="mono">predicted ∂f/∂leaf · ε = <span data-nudge="predicted"></span></div>
     <div class="mono">ratio = <span data-nudge="ratio"></span></div>
   </div>
@@ -367,8 +370,13 @@ function update() {
 function updateNudge(v, grads) {
   const leaf = parseInt(document.getElementById("nudge-leaf").value, 10);
   const eps = parseFloat(document.getElementById("epsilon").value);
-  const out = (name, text) => { document.querySelector(`[data-nudge=${name}]`).textContent = text; };
-  if (isNaN(leaf) || !isFinite(eps)) { ["measured", "predicted", "ratio"].forEach(k => out(k, "")); return; }
+  const out = (name, text) => {
+    document.querySelector(`[data-nudge=${name}]`).textContent = text;
+  };
+  if (isNaN(leaf) || !isFinite(eps)) {
+    ["measured", "predicted", "ratio"].forEach(k => out(k, ""));
+    return;
+  }
   const moved = v.slice();
   moved[leaf] += eps;
   const measured = forward(moved)[DATA.root] - v[DATA.root];
@@ -402,26 +410,26 @@ function paths(i, limit) {
 }
 
 function factorText([c, k]) {
-  const n = N[c], p = N[n.parents[k]];
-  return `∂${n.name}/∂${p.name} = ${n.formulas[k]} = ${fmt(state.locals[c][k])}`;
+  const n = N[c];
+  return `${n.symbols[k]} = ${n.formulas[k]} = ${fmt(state.locals[c][k])}`;
 }
 
 function showAnswer() {
   const i = state.hidden;
-  const root = N[DATA.root].name;
   const found = paths(i, 16);
-  let text = `∂${root}/∂${N[i].name} = ${fmt(state.grads[i])}\\n`;
+  let text = `${N[i].gradient} = ${fmt(state.grads[i])}\\n`;
   if (found === null) {
     text += "in the factored form (too many paths): the sum over its uses u of ∂u/∂node · ∂f/∂u\\n";
     N.forEach((n, c) => n.parents.forEach((p, k) => {
       if (p === i && n.formulas[k] !== null)
-        text += `  ${factorText([c, k])}, times ∂${root}/∂${n.name} = ${fmt(state.grads[c])}\\n`;
+        text += `  ${factorText([c, k])}, times ${n.gradient} = ${fmt(state.grads[c])}\\n`;
     }));
   } else {
     text += `the sum over ${found.length} path(s) of the products of the local derivatives:\\n`;
     found.forEach((path, j) => {
       const product = path.reduce((acc, [c, k]) => acc * state.locals[c][k], 1);
-      text += `path ${j + 1}: ${fmt(product)}\\n` + path.map(e => "  " + factorText(e)).join("\\n") + "\\n";
+      text += `path ${j + 1}: ${fmt(product)}\\n`;
+      text += path.map(e => "  " + factorText(e)).join("\\n") + "\\n";
     });
   }
   document.getElementById("answer").textContent = text;
@@ -435,8 +443,8 @@ function checkPrediction() {
   if (isNaN(guess)) { verdict.textContent = "Type a number."; return; }
   const right = Math.abs(guess - truth) <= 0.01 * Math.abs(truth) + 1e-4;
   verdict.className = right ? "right" : "wrong";
-  verdict.textContent = (right ? "Right" : "Not quite") + `: ∂${N[DATA.root].name}/∂${N[state.hidden].name} = ${fmt(truth)}`
-    + ` (you said ${guess}).`;
+  verdict.textContent = (right ? "Right" : "Not quite")
+    + `: ${N[state.hidden].gradient} = ${fmt(truth)} (you said ${guess}).`;
   verdict.dataset.result = right ? "right" : "wrong";
   state.revealed = true;
   update();
