@@ -178,7 +178,11 @@ class ChainRule:
         pad = " " * len(head)
         lines += ["so", f"  {head} = {numbers}"]
         if len(self.paths) > 1:
-            lines.append(f"  {pad} = " + " + ".join(self._n(v) for v in self.path_values))
+            terms = [self._n(v) for v in self.path_values]
+            signed = terms[0] + "".join(
+                f" - {t[1:]}" if t.startswith("-") else f" + {t}" for t in terms[1:]
+            )
+            lines.append(f"  {pad} = {signed}")
         lines.append(f"  {pad} = {self._n(self.total)} (the engine's gradient)")
         return lines
 
