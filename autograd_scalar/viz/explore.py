@@ -356,10 +356,10 @@ function update() {
   });
   document.querySelectorAll("text.edge-label").forEach(t => {
     const [i, k] = t.dataset.edge.split(":").map(Number);
-    const keep = t.firstChild;
+    const tip = t.querySelector("title");  // the formula, shown on hover: keep it
     t.textContent = fmt(locals[i][k]);
     t.setAttribute("data-local", String(locals[i][k]));
-    t.appendChild(keep);
+    t.appendChild(tip);
   });
   document.querySelectorAll("input[type=range]").forEach(input => {
     input.nextSibling.textContent = fmt(v[parseInt(input.dataset.node, 10)]);

@@ -261,6 +261,14 @@ def test_moving_a_slider_updates_every_number_as_python_computes(browser, page: 
 
     label = browser.find_element(By.CSS_SELECTOR, 'g.node[data-node="a"] .value').text
     assert label.startswith("value ") and abs(float(label.split()[1]) - shown["a"][0]) < 1e-3
+    edges = browser.find_elements(By.CSS_SELECTOR, "text.edge-label")
+    assert edges
+    for edge in edges:  # each edge shows its local derivative once, rounded
+        local = float(edge.get_attribute("data-local"))
+        shown_text = browser.execute_script("return arguments[0].firstChild.textContent", edge)
+        assert math.isclose(float(shown_text), local, rel_tol=1e-3, abs_tol=1e-12), shown_text
+    tip = edges[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    assert tip.startswith("∂")
 
 
 def _matches(page: dict[str, tuple[float, float]], python: dict[str, tuple[float, float]]) -> bool:
