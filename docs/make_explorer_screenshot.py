@@ -46,7 +46,8 @@ def screenshot(path: Path) -> None:
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         driver.get(path.resolve().as_uri())
-        Select(driver.find_element(By.CSS_SELECTOR, "[data-predict-node]")).select_by_visible_text("z")
+        choose = Select(driver.find_element(By.CSS_SELECTOR, "[data-predict-node]"))
+        choose.select_by_visible_text("z")
         driver.find_element(By.CSS_SELECTOR, "[data-predict]").send_keys("-0.6")
         driver.find_element(By.CSS_SELECTOR, "[data-check]").click()
         driver.save_screenshot(str(OUT / "explorer.png"))
