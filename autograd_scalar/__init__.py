@@ -16,6 +16,8 @@ training), :mod:`.vectorize` (replay over a batch), :mod:`.viz` (diagrams),
 
 from typing import Any
 
+from .check.chain import chain_rule
+from .check.derivation import check_derivative
 from .check.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .core import functions as _functions
 from .core.errors import (
@@ -78,6 +80,8 @@ __all__ = [
     "Value",
     "ZeroDivisionError_",
     "__version__",
+    "chain_rule",
+    "check_derivative",
     "cost_table",
     "count_ops",
     "define_op",

@@ -7,7 +7,8 @@
 prints the output and the gradient of every variable, writes the diagram
 (``.svg``, ``.png`` or ``.dot`` from the suffix; ``.pdf`` too where the renderer
 can write PDF, as Graphviz's ``dot`` can and ``graphviz-pure`` cannot) and, with
-``--steps``, the step-through of the backward pass as one HTML file. The
+``--steps``, the step-through of the backward pass as one HTML file; with
+``--explore``, the live explorer (:mod:`autograd_scalar.viz.explore`). The
 expression is parsed safely (:mod:`autograd_scalar.expr`); it may start with
 ``-`` (``graph "-x*y" x=1 y=2``).
 
@@ -63,7 +64,9 @@ STEPS_SUFFIXES = (".html", ".htm")
 VIZ_HINT = 'pip install "autograd_scalar[viz]"'
 
 # What protect_expression() needs to know of the options below.
-_VALUE_OPTIONS = ("--output", "--view", "--steps", "--steps-svg", "--params", "--max-nodes")
+_VALUE_OPTIONS = (
+    "--output", "--view", "--steps", "--steps-svg", "--params", "--max-nodes", "--explore",
+)  # fmt: skip
 _SHORT_OPTIONS = ("-o", "-h")  # -o takes a value (also glued on: -og.svg); -h does not
 _LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*")
 _INFINITY = ("inf", "infinity")
@@ -128,6 +131,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--steps-svg", metavar="FOLDER", help="write the step-through as numbered SVG files"
+    )
+    parser.add_argument(
+        "--explore",
+        metavar="FILE.html",
+        help="write a live explorer: sliders for the variables, every value and gradient "
+        "recomputed in the page (one offline HTML file; needs no diagram renderer)",
     )
     parser.add_argument(
         "--params",
@@ -293,14 +302,19 @@ def _check_outputs(args: argparse.Namespace) -> None:
                               ("--steps-svg", args.steps_svg))
         if value
     ]  # fmt: skip
-    if not wanted:
-        return
+    explorer = [("--explore", args.explore)] if getattr(args, "explore", None) else []
+    if explorer and Path(args.explore).suffix.lower() not in STEPS_SUFFIXES:
+        raise ValueError(f"--explore {args.explore}: the explorer is an .html page")
     first: dict[str, str] = {}
-    for option, value in wanted:
+    for option, value in wanted + explorer:
         where = os.path.abspath(value)
         if where in first:
             raise ValueError(f"{option} {value}: {first[where]} writes there too")
         first[where] = option
+    for option, value in explorer:  # the explorer draws itself: no renderer needed
+        _check_place(option, value, folder=False)
+    if not wanted:
+        return
     formats: dict[str, tuple[str, str]] = {}  # format -> the option that wants it
     if args.output:
         suffix = Path(args.output).suffix.lower()
@@ -381,4 +395,15 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
             hint = " (here: --max-nodes)" if isinstance(exc, GraphTooLargeError) else ""
             print(f"error: {exc}{hint}", file=sys.stderr)
             return 1
+    if getattr(args, "explore", None):
+        from ..viz.explore import explore
+        from ..viz.trace import DEFAULT_MAX_NODES
+
+        try:
+            limit = args.max_nodes if args.max_nodes is not None else DEFAULT_MAX_NODES
+            explore(out, args.explore, params=[inputs[n] for n in params], max_nodes=limit)
+        except (AutogradError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.explore} (the live explorer)", file=out_stream)
     return 0

@@ -6,7 +6,9 @@ Commands:
 * ``demo``: train an MLP on two moons and write pictures (see
   :mod:`autograd_scalar.cli.demo`);
 * ``graph``: print an expression's gradients and draw its graph (see
-  :mod:`autograd_scalar.cli.graph`; the diagrams need the ``[viz]`` extra).
+  :mod:`autograd_scalar.cli.graph`; the diagrams need the ``[viz]`` extra);
+* ``check``: check a hand-derived derivative and say what is wrong with it
+  (see :mod:`autograd_scalar.cli.check`; exit status 1 when it is wrong).
 
 Exit status, as argparse has it: 0 done, 2 bad input (with a one-line
 ``error:`` message and no traceback), 1 a failure after the input was
@@ -157,6 +159,13 @@ def _build_parser(graph_cli: ModuleType | None) -> argparse.ArgumentParser:
         graph.set_defaults(handler=graph_cli.run)
     else:
         graph.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    from . import check as check_cli
+
+    check = commands.add_parser(
+        "check", help="check a hand-derived derivative and say what is wrong with it"
+    )
+    check_cli.add_arguments(check)
+    check.set_defaults(handler=check_cli.run)
     return parser
 
 
@@ -171,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         assert graph_cli is not None
         args_list[1:] = graph_cli.protect_expression(args_list[1:])
+    elif args_list and args_list[0] == "check":
+        from .check import protect_arguments
+
+        args_list[1:] = protect_arguments(args_list[1:])
     parser = _build_parser(graph_cli)
     try:
         args = parser.parse_args(args_list)
