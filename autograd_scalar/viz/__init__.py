@@ -10,6 +10,8 @@ Graphviz is required (see :mod:`autograd_scalar.viz.render`).
 * :func:`draw_network`: an MLP one node per neuron; ``view="backward"`` draws
   the reverse network of amplifiers, and :func:`network_steps` steps through
   it layer by layer.
+* :func:`explore`: one offline HTML page to move the inputs and watch every
+  value and gradient change, and to predict gradients.
 * :func:`render`: DOT source to SVG / PNG / PDF bytes.
 
 Every diagram of an output shows the gradients computed for that output by
@@ -18,6 +20,7 @@ the engine's backward driver, never the nodes' stored ``.grad`` unless asked
 """
 
 from .diagram import Diagram
+from .explore import explore
 from .graph import draw_graph
 from .network import NetworkSteps, draw_network, network_steps, reverse_network
 from .render import RenderError, find_executable, render
@@ -35,6 +38,7 @@ __all__ = [
     "RenderError",
     "draw_graph",
     "draw_network",
+    "explore",
     "find_executable",
     "network_steps",
     "render",
