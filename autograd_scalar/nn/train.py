@@ -37,6 +37,7 @@ __all__ = [
     "LOSSES",
     "History",
     "Model",
+    "Progress",
     "ProgressBar",
     "accuracy",
     "fit",
@@ -137,7 +138,7 @@ class ProgressBar:
             self.stream.flush()
 
 
-class _Bar(Protocol):
+class Progress(Protocol):
     """What :func:`fit` needs of a progress bar: tqdm's and :class:`ProgressBar` have it."""
 
     def set_postfix(self, values: dict[str, object]) -> Any: ...
@@ -147,7 +148,7 @@ class _Bar(Protocol):
     def close(self) -> Any: ...
 
 
-def progress_bar(total: int, stream: TextIO | None = None, desc: str = "training") -> _Bar:
+def progress_bar(total: int, stream: TextIO | None = None, desc: str = "training") -> Progress:
     """A bar of ``total`` steps on ``stream`` (default stderr): tqdm's
     (``tqdm.auto``) when tqdm is installed, else a :class:`ProgressBar`."""
     try:
@@ -157,7 +158,7 @@ def progress_bar(total: int, stream: TextIO | None = None, desc: str = "training
             from tqdm.auto import tqdm
     except ImportError:
         return ProgressBar(total, stream=stream, desc=desc)
-    bar: _Bar = tqdm(total=total, desc=desc, unit="epoch", file=stream, dynamic_ncols=True)
+    bar: Progress = tqdm(total=total, desc=desc, unit="epoch", file=stream, dynamic_ncols=True)
     return bar
 
 

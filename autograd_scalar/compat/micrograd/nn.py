@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ...core.checks import positive_int, sequence
 from ...core.errors import ShapeError
+from ...nn.layers import MLP as ScalarMLP
 from .engine import Node, Value
-
-if TYPE_CHECKING:
-    from ...nn.layers import MLP as ScalarMLP
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
-Input = Sequence["Value | Node | float | int"]
+#: What a network takes as its input: a sequence of Values, engine nodes or numbers.
+Input = Sequence[Value | Node | float | int]
 
 
 class Module:
@@ -142,8 +140,6 @@ class MLP(Module):
     def to_mlp(self) -> ScalarMLP:
         """The same network, with a copy of the weights, as an
         :class:`autograd_scalar.nn.layers.MLP` (whose calls always return a list)."""
-        from ...nn.layers import MLP as ScalarMLP
-
         weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
         biases = [[n.b.data for n in layer.neurons] for layer in self.layers]
         activations = ["relu" if layer.neurons[0].nonlin else "linear" for layer in self.layers]
