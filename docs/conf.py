@@ -51,6 +51,8 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 autodoc_member_order = "bysource"
+# The export's page must build where PyTorch (an optional extra, gigabytes) is not installed.
+autodoc_mock_imports = ["torch"]
 autodoc_typehints = "signature"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
