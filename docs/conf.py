@@ -13,6 +13,8 @@ from a CDN). The notebooks under ``notebooks/`` (linked here as
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import re
 import sys
@@ -49,6 +51,8 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 autodoc_member_order = "bysource"
+# The export's page must build where PyTorch (an optional extra, gigabytes) is not installed.
+autodoc_mock_imports = ["torch"]
 autodoc_typehints = "signature"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
@@ -73,5 +77,141 @@ def _escape_bars(app: Any, what: str, name: str, obj: Any, options: Any, lines: 
     lines[:] = [_BARS.sub(r"\\|\1\\|", line) for line in lines]
 
 
+def _plain_attribute_docs(
+    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Napoleon reads an attribute's or property's first line as ``type: text``,
+    so ``"The operation that made this node: ..."`` rendered as "Type: The
+    operation...". None of ours is written that way: start them with an empty
+    comment line, which napoleon takes as the (colon-free) first line."""
+    if what in ("attribute", "data", "property") and any(line.strip() for line in lines):
+        while lines and not lines[0].strip():
+            del lines[0]
+        lines[:0] = ["..", ""]
+
+
+def _skip_field_defaults(
+    app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
+) -> bool | None:
+    """A dataclass field whose default is a function (``Loss.label_class``)
+    looks like a method to autodoc, while the class's "Attributes:" section
+    already documents the field: the same name twice. Skip such members."""
+    if (
+        what == "class"
+        and inspect.isfunction(obj)
+        and obj.__name__ != name
+        and not name.startswith("__")
+    ):
+        return True
+    return None
+
+
+# ------------------------------------------------ references to re-exported names
+# Docstrings name things where users import them (``autograd_scalar.Value``,
+# ``autograd_scalar.viz.draw_graph``, ``ShapeError`` in a module that imports
+# it); the reference documents each object once, in the module that defines
+# it. An unresolved Python reference is looked up as an object and sent to
+# the name under which that very object is documented.
+_PY_ROLES = {"class", "func", "meth", "data", "attr", "exc", "obj", "mod", "const"}
+
+
+def _imported(path: str) -> Any:
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except Exception:  # noqa: BLE001 - not a module (or one that cannot import): try shorter
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _documented(env: Any) -> dict[int, list[str]]:
+    """id(object) -> the names it is documented under (built once per build)."""
+    cache: dict[int, list[str]] | None = getattr(env, "_as_documented", None)
+    if cache is None:
+        cache = {}
+        for name in env.get_domain("py").objects:
+            if name.startswith("autograd_scalar"):
+                obj = _imported(name)
+                if obj is not None and not isinstance(obj, (int, float, str, tuple)):
+                    cache.setdefault(id(obj), []).append(name)
+        env._as_documented = cache
+    return cache
+
+
+def _resolve_reexport(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    if node.get("refdomain") != "py" or node.get("reftype") not in _PY_ROLES:
+        return None
+    target = node["reftarget"].lstrip("~.")
+    domain = env.get_domain("py")
+    candidates = [target]
+    module, cls = node.get("py:module"), node.get("py:class")
+    if module and "." not in target:  # a bare name, as the docstring's module (class) sees it
+        candidates[:0] = [f"{module}.{cls}.{target}"] if cls else []
+        candidates.insert(len(candidates) - 1, f"{module}.{target}")
+    for path in candidates:
+        obj = _imported(path)
+        if obj is None:
+            continue
+        names = _documented(env).get(id(obj), [])
+        if not names and not isinstance(obj, type(importlib)):  # data: same name, documented once
+            tail = "." + path.rsplit(".", 1)[-1]
+            names = [n for n in domain.objects if n.endswith(tail) and _imported(n) is obj]
+        for name in names:
+            resolved = domain.resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], name, node, contnode
+            )
+            if resolved is not None:
+                return resolved
+    # A short name the module does not import (``Module.load`` in the demo's
+    # text): the one project object documented under a name ending so.
+    tail = "." + target
+    names = [n for n in domain.objects if n.startswith("autograd_scalar.") and n.endswith(tail)]
+    if len(names) == 1:
+        return domain.resolve_xref(
+            env, node["refdoc"], app.builder, node["reftype"], names[0], node, contnode
+        )
+    return None
+
+
+def _prefer_the_engine(app: Any, doctree: Any) -> None:
+    """A bare ``Value`` that its module cannot name at run time (an annotation
+    under ``TYPE_CHECKING``) matches both the engine's Value and micrograd's:
+    outside ``compat``, the engine's is meant."""
+    from sphinx.addnodes import pending_xref
+
+    for node in doctree.findall(pending_xref):
+        module = node.get("py:module") or ""
+        if (
+            node.get("refdomain") == "py"
+            and node.get("reftarget") == "Value"
+            and not module.startswith("autograd_scalar.compat")
+            and _imported(f"{module}.Value") is None
+        ):
+            node["reftarget"] = "autograd_scalar.core.value.Value"
+
+
+# Names from outside the project, which an offline build (no intersphinx) cannot
+# link: the standard library, hypothesis, NumPy, PyTorch. And two type
+# variables of the datasets module, which have no page of their own.
+nitpick_ignore_regex = [
+    (r"py:.*", r"(collections\.abc|argparse|contextlib|contextvars|typing)(\..*)?"),
+    (r"py:.*", r"(os|pathlib|ast|math|random|io|types)(\..*)?"),
+    (r"py:.*", r"(hypothesis|numpy|torch|graphviz)(\..*)?"),
+    (r"py:class", r"autograd_scalar\.nn\.datasets\.[TL]"),
+]
+
+
 def setup(app: Any) -> None:
     app.connect("autodoc-process-docstring", _escape_bars)
+    # before napoleon (priority 500), which turns the docstring into fields
+    app.connect("autodoc-process-docstring", _plain_attribute_docs, priority=400)
+    app.connect("missing-reference", _resolve_reexport)
+    app.connect("doctree-read", _prefer_the_engine)
+    app.connect("autodoc-skip-member", _skip_field_defaults)

@@ -253,6 +253,21 @@ class MLP(Module):
         ]
         self.label_parameters()
 
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This network as a PyTorch ``nn.Sequential`` of ``nn.Linear`` and
+        activations, float64 by default (see :mod:`autograd_scalar.export.torch`;
+        needs the ``torch`` extra)."""
+        from ..export.torch import mlp_to_torch  # torch only when asked for
+
+        return mlp_to_torch(self) if dtype is None else mlp_to_torch(self, dtype)
+
+    def load_torch(self, module: Any) -> None:
+        """Copy the weights of a PyTorch module of the same architecture into this
+        network (see :func:`autograd_scalar.export.torch.load_torch`)."""
+        from ..export.torch import load_torch
+
+        load_torch(self, module)
+
     @classmethod
     def from_weights(
         cls,

@@ -1,5 +1,9 @@
 """Training loop: :func:`fit` with a progress bar, a history, and Ctrl-C.
 
+The progress bar is tqdm's (``tqdm.auto``: a widget in Jupyter where
+``ipywidgets`` is installed, a text bar elsewhere) when ``tqdm`` is installed
+(the ``progress`` extra), else the plain :class:`ProgressBar` of this module.
+
 >>> from autograd_scalar.datasets import make_xor
 >>> from autograd_scalar.nn import MLP
 >>> X, y = make_xor(40, seed=0)
@@ -13,10 +17,12 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TextIO
@@ -27,7 +33,17 @@ from ..core.errors import DomainError, ShapeError
 from .losses import LOSSES, Loss, l2_penalty, loss_named
 from .optim import SGD, Optimizer
 
-__all__ = ["LOSSES", "History", "Model", "ProgressBar", "accuracy", "fit", "predict"]
+__all__ = [
+    "LOSSES",
+    "History",
+    "Model",
+    "Progress",
+    "ProgressBar",
+    "accuracy",
+    "fit",
+    "predict",
+    "progress_bar",
+]
 
 
 class Model(Protocol):
@@ -95,6 +111,10 @@ class ProgressBar:
             self.stream.write(self.line() + "\n")
             self.stream.flush()
 
+    def set_postfix(self, values: dict[str, object]) -> None:
+        """Show ``values`` from the next update on (tqdm's method of that name)."""
+        self.postfix.update(values)
+
     def line(self) -> str:
         """The current state as one line of text."""
         filled = self.width * self.n // self.total
@@ -116,6 +136,30 @@ class ProgressBar:
         if self.interactive:
             self.stream.write("\r" + self.line() + "\x1b[K\n")
             self.stream.flush()
+
+
+class Progress(Protocol):
+    """What :func:`fit` needs of a progress bar: tqdm's and :class:`ProgressBar` have it."""
+
+    def set_postfix(self, values: dict[str, object]) -> Any: ...
+
+    def update(self, n: int = 1) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
+def progress_bar(total: int, stream: TextIO | None = None, desc: str = "training") -> Progress:
+    """A bar of ``total`` steps on ``stream`` (default stderr): tqdm's
+    (``tqdm.auto``) when tqdm is installed, else a :class:`ProgressBar`."""
+    try:
+        with warnings.catch_warnings():
+            # In Jupyter without ipywidgets, tqdm.auto warns and draws text: that is fine here.
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            from tqdm.auto import tqdm
+    except ImportError:
+        return ProgressBar(total, stream=stream, desc=desc)
+    bar: Progress = tqdm(total=total, desc=desc, unit="epoch", file=stream, dynamic_ncols=True)
+    return bar
 
 
 # ---------------------------------------------------------------------- history
@@ -242,15 +286,34 @@ class _Replayed:
         self.recording = vectorize.record(
             example_loss, list(self.X[0]), float(self.y[0]), params=model.parameters()
         )
+        self.one_blas_thread = _one_blas_thread()
 
     def loss_and_grad(self, batch: list[int]) -> tuple[float, int | None]:
         """The batch's mean loss, its gradient added into the parameters'
         ``grad``, and how many examples are classified right (or None)."""
-        replay = self.recording.run(self.X[batch], self.y[batch], reduce="mean")
+        with self.one_blas_thread():
+            replay = self.recording.run(self.X[batch], self.y[batch], reduce="mean")
         for p, g in zip(self.recording.params, replay.grads.tolist()):
             p.grad += g
         right = None if self.threshold is None else int((replay.values < self.threshold).sum())
         return float(replay.values.mean()), right
+
+
+def _one_blas_thread() -> Callable[[], contextlib.AbstractContextManager[Any]]:
+    """A context that keeps BLAS (NumPy's OpenBLAS, MKL...) to one thread.
+
+    The replay's matrix products are small (a layer's weights times a batch):
+    more BLAS threads buy nothing, and on a busy machine they fight over the
+    cores (5,000 moons, 300 epochs, on a loaded 2-core machine: 29 s with
+    OpenBLAS's default threads, 3 s with one). threadpoolctl (the
+    ``vectorize`` extra) sets the limit and puts it back; without it, no limit.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return contextlib.nullcontext
+    controller = ThreadpoolController()  # once: it looks the libraries up (ms); limit() is µs
+    return lambda: controller.limit(limits=1, user_api="blas")
 
 
 def fit(
@@ -286,7 +349,9 @@ def fit(
         batch_size: examples per step; None means the whole dataset.
         l2: λ of the regulariser ``λ·½Σθ²`` added to the loss (0 for none).
         lr_schedule: ``epoch -> learning rate``, set before each epoch.
-        progress: show a :class:`ProgressBar` (on ``stream``, default stderr).
+        progress: show a progress bar (on ``stream``, default stderr): tqdm's
+            where tqdm is installed, else a :class:`ProgressBar`
+            (:func:`progress_bar`).
         seed: shuffles the minibatches.
         callback: called as ``callback(epoch, history)`` after each epoch.
         vectorized: record the per-example loss once and replay it over each
@@ -294,7 +359,8 @@ def fit(
             ``vectorize`` extra) instead of building a scalar graph per
             example: the same gradients, hundreds of times faster. For the
             losses ``"hinge"``, ``"bce"``, ``"mse"`` and ``"mse_half"`` on a
-            one-output network.
+            one-output network. The replay runs with one BLAS thread
+            (threadpoolctl, where installed): its matrix products are small.
 
     Ctrl-C (KeyboardInterrupt) stops training: the parameters keep what was
     learned up to the last completed step (a step cut short is undone),
@@ -315,7 +381,7 @@ def fit(
     stepping = False
     before: list[float] = []
     order = list(range(n))
-    bar = ProgressBar(epochs, stream=stream, desc="training") if progress else None
+    bar = progress_bar(epochs, stream) if progress else None
     start = time.perf_counter()
     try:
         for epoch in range(epochs):
@@ -359,7 +425,7 @@ def fit(
                 shown: dict[str, object] = {"loss": history.loss[-1]}
                 if correct is not None:
                     shown["acc"] = f"{100 * correct / n:.1f}%"
-                bar.postfix.update(shown)
+                bar.set_postfix(shown)
                 bar.update()
             if callback is not None:
                 callback(epoch, history)
@@ -368,10 +434,12 @@ def fit(
         if stepping:  # back to the parameters of the last whole step
             for p, data in zip(opt.params, before):
                 p.data = data
-        if bar is not None:
-            bar.stream.write("\ninterrupted: keeping the parameters learned so far\n")
     finally:
         history.seconds = time.perf_counter() - start
         if bar is not None:
-            bar.close()
+            bar.close()  # first, so that the message below starts a line of its own
+            if history.interrupted:
+                out = stream if stream is not None else sys.stderr
+                out.write("interrupted: keeping the parameters learned so far\n")
+                out.flush()
     return history

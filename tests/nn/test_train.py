@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
@@ -229,7 +230,8 @@ def test_progress_bar_on_a_terminal_redraws_one_line() -> None:
     assert "acc 50.0%" in text
 
 
-def test_fit_progress_shows_loss_and_accuracy() -> None:
+def test_fit_progress_shows_loss_and_accuracy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # without tqdm: the plain bar
     out = io.StringIO()
     fit(MLP(2, [1], seed=0), X4, Y4, epochs=5, stream=out)
     last = out.getvalue().splitlines()[-1]
