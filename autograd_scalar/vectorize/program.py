@@ -43,6 +43,17 @@ graphs (operations, wiring, constants) and the values are compared; a
 difference raises ``DataDependentError`` (``verify="always"`` re-checks
 every call, ``verify="never"`` never).
 
+The same answer as the engine: every step computes the rule table's own
+``forward`` and ``local`` (:mod:`autograd_scalar.core.rules`) with a NumPy
+``m``, so NaN propagates (``relu(nan)`` is NaN, and so is its derivative) and
+an unbounded derivative is ``±inf`` (``sqrt`` at 0) as in the engine; where
+the engine raises (``log`` of a negative, a division by zero, an overflow,
+an operand outside the rule's domain) the replay raises the engine's error
+for the first example concerned, naming it and the node. An operation made
+with :func:`~autograd_scalar.define_op` replays like a built-in one; if its
+forward is written with ``math`` on floats it is applied example by example,
+and :func:`record` says so with a :class:`PerformanceWarning`.
+
 How it is fast (values are the engine's, operation for operation; gradients
 agree to rounding, some sums being taken in another order):
 
@@ -171,7 +182,7 @@ class Program:
         np.copyto(u, self.const_u)
         if self.shared:
             u[self.shared_rows, 0] = np.fromiter(
-                (v.data for v in self.shared), dtype=float, count=len(self.shared)
+                (leaf.data for leaf in self.shared), dtype=float, count=len(self.shared)
             )
         v[: self.plan.n_inputs] = inputs
         store = (u, v)
