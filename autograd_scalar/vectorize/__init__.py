@@ -1,8 +1,28 @@
 """Record a one-example function once, replay it over a NumPy batch.
 
-See :mod:`autograd_scalar.vectorize.program` for how the replay works.
+See :mod:`autograd_scalar.vectorize.program` for what it does and how to use
+it. The modules, in the order the data flows:
+
+* :mod:`.record`: tracing one example into a graph, comparing recordings;
+* :mod:`.plan`: compiling the graph into steps, pass by pass;
+* :mod:`.steps`: the array steps, and the NumPy ``m`` the rules run on;
+* :mod:`.program`: running the steps over a batch; the public API.
 """
 
-from .program import Recording, Replay, batched_loss_and_grad, numpy_module, record
+from .program import (
+    PerformanceWarning,
+    Recording,
+    Replay,
+    batched_loss_and_grad,
+    numpy_module,
+    record,
+)
 
-__all__ = ["Recording", "Replay", "batched_loss_and_grad", "numpy_module", "record"]
+__all__ = [
+    "PerformanceWarning",
+    "Recording",
+    "Replay",
+    "batched_loss_and_grad",
+    "numpy_module",
+    "record",
+]

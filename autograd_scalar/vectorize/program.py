@@ -9,7 +9,7 @@ recording in reverse, and the gradients of the parameters shared by all
 examples are summed (or averaged) over the batch. It is
 ``jax.vmap(jax.value_and_grad(f))`` for recorded scalar graphs.
 
->>> from autograd_scalar.engine import Value
+>>> from autograd_scalar import Value
 >>> w, b = Value(2.0, label="w"), Value(0.5, label="b")
 >>> def loss(x, y):                    # one example: x, y are Values
 ...     return (w * x + b - y) ** 2
@@ -35,13 +35,24 @@ Which leaf is what:
   when recorded.
 
 The graph must not depend on the data. Comparing Values while recording
-(``if v > 0:``) raises :class:`~autograd_scalar.errors.DataDependentError`;
+(``if v > 0:``) raises :class:`~autograd_scalar.core.errors.DataDependentError`;
 ``relu`` and ``abs`` are recorded operations and are fine. A branch on
 ``v.data`` cannot be seen when it happens, so on the first replay the
 function is recorded again on two other examples of the batch and the
 graphs (operations, wiring, constants) and the values are compared; a
 difference raises ``DataDependentError`` (``verify="always"`` re-checks
 every call, ``verify="never"`` never).
+
+The same answer as the engine: every step computes the rule table's own
+``forward`` and ``local`` (:mod:`autograd_scalar.core.rules`) with a NumPy
+``m``, so NaN propagates (``relu(nan)`` is NaN, and so is its derivative) and
+an unbounded derivative is ``±inf`` (``sqrt`` at 0) as in the engine; where
+the engine raises (``log`` of a negative, a division by zero, an overflow,
+an operand outside the rule's domain) the replay raises the engine's error
+for the first example concerned, naming it and the node. An operation made
+with :func:`~autograd_scalar.define_op` replays like a built-in one; if its
+forward is written with ``math`` on floats it is applied example by example,
+and :func:`record` says so with a :class:`PerformanceWarning`.
 
 How it is fast (values are the engine's, operation for operation; gradients
 agree to rounding, some sums being taken in another order):
@@ -71,652 +82,63 @@ NumPy is an optional dependency: ``pip install "autograd_scalar[vectorize]"``.
 
 from __future__ import annotations
 
-import inspect
 import math
 import threading
+import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..core.errors import DataDependentError, InvalidInputError
-from ..core.rules import RULES, Rule
-from ..core.value import _CHECK, _MODE, _RECORD, _TRACE, CONST, Value, _domain_error
+from ..core.maths import Maths
+from ..core.value import CONST, Value
+from .plan import Plan, compile_plan
+from .record import Graph, arg_names, as_example, compare, trace
+from .steps import UNIFORM, VARYING, Array, numpy_math, numpy_module
 
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    Array = npt.NDArray[np.float64]
-
-__all__ = ["Recording", "Replay", "batched_loss_and_grad", "record"]
+__all__ = [
+    "PerformanceWarning",
+    "Program",
+    "Recording",
+    "Replay",
+    "batched_loss_and_grad",
+    "numpy_module",
+    "record",
+]
 
 Reduce = Literal["sum", "mean"]
 Verify = Literal["first", "always", "never"]
 
-_EXTRA = 'autograd_scalar.vectorize needs NumPy: pip install "autograd_scalar[vectorize]"'
+
+class PerformanceWarning(UserWarning):
+    """A recording that replays slower than it could: an operation made with
+    :func:`~autograd_scalar.define_op` whose forward is written with ``math``
+    on floats is applied example by example."""
 
 
-def numpy_module() -> ModuleType:
-    """NumPy, imported on first use so that the core never needs it."""
-    try:
-        import numpy
-    except ImportError as exc:  # pragma: no cover - numpy is installed in CI
-        raise ImportError(_EXTRA) from exc
-    return numpy
+# ---------------------------------------------------------------- running
+class Program:
+    """A compiled :class:`~.plan.Plan` and the arrays it runs on: built once
+    per recording (and choice of gradients), run for any batch size."""
 
-
-# ------------------------------------------------------------ array rules
-# The forward operations on arrays. They mirror rules.py's float forwards
-# (sigmoid is evaluated the same overflow-free way); domain errors are not
-# raised here but found afterwards, see _check_domain.
-def _sigmoid(np: ModuleType, x: Any) -> Any:
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-_FORWARD: dict[str, Callable[[ModuleType, Any, Any, Any], Any]] = {
-    "add": lambda np, x, y, out: np.add(x, y, out=out),
-    "sub": lambda np, x, y, out: np.subtract(x, y, out=out),
-    "mul": lambda np, x, y, out: np.multiply(x, y, out=out),
-    "div": lambda np, x, y, out: np.divide(x, y, out=out),
-    "neg": lambda np, x, y, out: np.negative(x, out=out),
-    "pow": lambda np, x, n, out: np.power(x, n, out=out),
-    "rpow": lambda np, x, c, out: np.power(c, x, out=out),
-    "powv": lambda np, x, y, out: np.power(x, y, out=out),
-    "exp": lambda np, x, y, out: np.exp(x, out=out),
-    "log": lambda np, x, y, out: np.log(x, out=out),
-    "sqrt": lambda np, x, y, out: np.sqrt(x, out=out),
-    "tanh": lambda np, x, y, out: np.tanh(x, out=out),
-    "sigmoid": lambda np, x, y, out: np.copyto(out, _sigmoid(np, x)),
-    "relu": lambda np, x, y, out: np.maximum(x, 0.0, out=out),
-    "sin": lambda np, x, y, out: np.sin(x, out=out),
-    "cos": lambda np, x, y, out: np.cos(x, out=out),
-    "abs": lambda np, x, y, out: np.abs(x, out=out),
-}
-
-# The local derivatives come from the rules themselves (rule.local with NumPy
-# in place of math), so the derivative math lives in rules.py only. Four
-# rules branch on a float with a Python ``if`` (or call math.log on the fixed
-# operand); these are their array forms, checked against the float rules by
-# tests/test_vectorize.py.
-_LOCAL_OVERRIDES: dict[str, Callable[[ModuleType, Any, Any, Any], Any]] = {
-    "relu": lambda np, x, y, out: np.greater(x, 0.0),  # 1 if x > 0 else 0
-    "abs": lambda np, x, y, out: np.sign(x),  # 1, -1, or 0 at the kink
-    "pow": lambda np, x, n, out: np.where(n != 0.0, n * x ** (n - 1.0), 0.0),
-    "rpow": lambda np, x, c, out: out * np.log(c),
-}
-
-# Operations whose float forward can raise (domain, division by zero,
-# overflow): their results are checked for NaN or inf made from finite operands.
-_CHECKED = frozenset({"div", "pow", "rpow", "powv", "exp", "log", "sqrt"})
-
-
-def array_local(np: ModuleType, rule: Rule, x: Any, y: Any, out: Any) -> tuple[Any, ...]:
-    """The local derivatives of ``rule`` on arrays, one per differentiated operand."""
-    override = _LOCAL_OVERRIDES.get(rule.name)
-    if override is not None:
-        return (override(np, x, y, out),)
-    m = SimpleNamespace(exp=np.exp, log=np.log, sin=np.sin, cos=np.cos)
-    local = rule.local(m, x, y, out)
-    if rule.arity == 1 or rule.const_arg:
-        return (local,)
-    return tuple(local)
-
-
-# ---------------------------------------------------------------- recording
-@dataclass(frozen=True)
-class _Graph:
-    """One recording: the nodes in topological order and their wiring."""
-
-    output: Value
-    nodes: list[Value]  # parents before children, output last
-    parents: list[tuple[int, ...]]  # positions in ``nodes``
-    inputs: list[Value]  # the per-example input leaves, flattened in argument order
-
-
-def _arg_names(f: Callable[..., Any], count: int) -> list[str]:
-    try:
-        names = [
-            p.name
-            for p in inspect.signature(f).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-    except (TypeError, ValueError):  # builtins and some callables have no signature
-        names = []
-    return [names[i] if i < len(names) else f"arg{i}" for i in range(count)]
-
-
-def _as_example(np: ModuleType, value: object, name: str) -> Any:
-    """One example of a per-example argument, as a float array."""
-    if isinstance(value, Value):
-        value = value.data
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InvalidInputError(
-            "record", value, f"argument {name!r} must be a number or nested lists of numbers"
-        ) from None
-    if not np.isfinite(array).all():
-        raise InvalidInputError("record", value, f"argument {name!r} is not finite")
-    return array
-
-
-def _trace(
-    f: Callable[..., Any], args: Sequence[Any], batch_argnums: Sequence[int], names: list[str]
-) -> _Graph:
-    """Call ``f`` on one example with fresh input Values and collect the graph."""
-    np = numpy_module()
-    call_args = list(args)
-    inputs: list[Value] = []
-    for n in batch_argnums:
-        example = _as_example(np, args[n], names[n])
-        flat = [
-            Value(float(v), label=f"{names[n]}[{i}]" if example.ndim else names[n])
-            for i, v in enumerate(example.ravel())
-        ]
-        inputs.extend(flat)
-        if example.ndim == 0:
-            call_args[n] = flat[0]
-        else:
-            holder = np.empty(len(flat), dtype=object)
-            holder[:] = flat
-            call_args[n] = holder.reshape(example.shape).tolist()
-    token = _MODE.set((_MODE.get() & _CHECK) | _RECORD | _TRACE)
-    try:
-        output = f(*call_args)
-    finally:
-        _MODE.reset(token)
-    if not isinstance(output, Value):
-        raise InvalidInputError(
-            "record", output, f"the function must return a Value, got {type(output).__name__}"
-        )
-    nodes, parents = _topological(output)
-    return _Graph(output, nodes, parents, inputs)
-
-
-def _topological(root: Value) -> tuple[list[Value], list[tuple[int, ...]]]:
-    """Every node below ``root``, parents first (iterative post-order DFS)."""
-    position: dict[int, int] = {}
-    nodes: list[Value] = []
-    parents: list[tuple[int, ...]] = []
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in position:
-            continue
-        ps = node.parents
-        if expanded or not ps:
-            position[id(node)] = len(nodes)
-            nodes.append(node)
-            parents.append(tuple(position[id(p)] for p in ps))
-            continue
-        stack.append((node, True))
-        for p in reversed(ps):  # first parent visited first
-            if id(p) not in position:
-                stack.append((p, False))
-    return nodes, parents
-
-
-def _compare(first: _Graph, other: _Graph, example: int) -> None:
-    """Raise DataDependentError where ``other`` differs from ``first``."""
-    where = f"recording on batch example {example} differs from the first recording"
-    if len(first.nodes) != len(other.nodes):
-        raise DataDependentError(
-            "record",
-            (len(first.nodes), len(other.nodes)),
-            f"{where}: {len(first.nodes)} nodes against {len(other.nodes)}; the graph "
-            "depends on the data (a Python branch on .data?)",
-        )
-    first_inputs = {id(v): i for i, v in enumerate(first.inputs)}
-    other_inputs = {id(v): i for i, v in enumerate(other.inputs)}
-    for k, (a, b) in enumerate(zip(first.nodes, other.nodes)):
-        same = a.op == b.op and first.parents[k] == other.parents[k]
-        if same and a.is_leaf:
-            ia, ib = first_inputs.get(id(a)), other_inputs.get(id(b))
-            if ia is not None or ib is not None:
-                same = ia == ib
-            elif a is not b:  # a constant, or a leaf made inside the function
-                same = a.data == b.data
-        if not same:
-            raise DataDependentError(
-                "record",
-                (_describe(a), _describe(b)),
-                f"{where} at node {k}: {_describe(a)} against {_describe(b)}; the graph "
-                "depends on the data (a Python branch on .data, or a number taken from it?)",
-                a.label,
-            )
-
-
-def _describe(node: Value) -> str:
-    name = node.op or "leaf"
-    if node.label:
-        name += f" {node.label!r}"
-    return f"{name}={node.data!r}" if node.is_leaf else name
-
-
-# ---------------------------------------------------------------- compiling
-_U, _V = 0, 1  # storage: uniform over the batch (one column) or varying (one per example)
-
-
-def _index(np: ModuleType, rows: Sequence[int]) -> Any:
-    """A slice when the rows are evenly spaced (a view, no copy), else an array."""
-    if len(rows) == 1:
-        return slice(rows[0], rows[0] + 1)
-    step = rows[1] - rows[0]
-    if step > 0 and all(rows[i + 1] - rows[i] == step for i in range(len(rows) - 1)):
-        return slice(rows[0], rows[-1] + 1, step)
-    return np.asarray(rows, dtype=np.intp)
-
-
-@dataclass(frozen=True)
-class _Scatter:
-    """How to add contributions into gradient rows of one storage."""
-
-    kind: int  # the storage of the rows
-    select: Any  # None (one contribution per member), or which member each one comes from
-    rows: Any  # slice or index array of distinct gradient rows
-    perm: Any  # None, or the order that brings equal rows together
-    starts: Any  # with perm: where each distinct row's run starts
-    tiles: int  # > 0: the rows are ``tiles`` repeats of the distinct rows (no perm)
-
-    def add(self, np: ModuleType, grads: tuple[Array, Array], term: Any, source: int) -> None:
-        if self.kind == _U and source == _V:  # a shared operand: add over the batch
-            term = term.sum(axis=1, keepdims=True)
-        if self.select is not None:
-            term = term[self.select]
-        if self.tiles:
-            term = term.reshape(self.tiles, -1, term.shape[1]).sum(axis=0)
-        elif self.perm is not None:
-            term = np.add.reduceat(term[self.perm], self.starts, axis=0)
-        grads[self.kind][self.rows] += term
-
-
-def _scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: list[int]) -> _Scatter:
-    chosen = None if select is None else _index(np, select)
-    distinct = len(set(rows))
-    if distinct == len(rows):
-        return _Scatter(kind, chosen, _index(np, rows), None, None, 0)
-    tiles = len(rows) // distinct
-    if rows == rows[:distinct] * tiles:
-        # e.g. each input of a layer, used once by every neuron: add the
-        # tiles up (a reshape and a sum, no sorting)
-        return _Scatter(kind, chosen, _index(np, rows[:distinct]), None, None, tiles)
-    order = sorted(range(len(rows)), key=rows.__getitem__)
-    starts = [0] + [i for i in range(1, len(order)) if rows[order[i]] != rows[order[i - 1]]]
-    return _Scatter(
-        kind,
-        chosen,
-        _index(np, sorted(set(rows))),
-        np.asarray(order, dtype=np.intp),
-        np.asarray(starts, dtype=np.intp),
-        0,
-    )
-
-
-@dataclass(frozen=True)
-class _Group:
-    """Nodes of one operation at one depth, their results in consecutive rows."""
-
-    rule: Rule
-    kind: int  # storage of the results
-    out: slice  # their value rows
-    grad_rows: Any  # their gradient rows (slice or index array)
-    operands: tuple[tuple[int, Any], ...]  # (storage, value rows) per operand
-    scatters: tuple[_Scatter | None, ...]  # per operand; None: no gradient to pass
-    nodes: tuple[int, ...]  # graph positions, for error messages
-
-    def forward(self, np: ModuleType, store: tuple[Array, Array], graph: list[Value]) -> Any:
-        (kx, ix), *rest = self.operands
-        x = store[kx][ix]
-        y = store[rest[0][0]][rest[0][1]] if rest else None
-        out = store[self.kind][self.out]
-        _FORWARD[self.rule.name](np, x, y, out)
-        if self.rule.name in _CHECKED:
-            _check_domain(np, self, x, y, out, graph)
-        return x, y
-
-    def backward(
-        self, np: ModuleType, store: tuple[Array, Array], grads: tuple[Array, Array], saved: Any
-    ) -> None:
-        if not any(self.scatters):
-            return
-        x, y = saved
-        upstream = grads[self.kind][self.grad_rows]
-        locals_ = array_local(np, self.rule, x, y, store[self.kind][self.out])
-        for local, plan in zip(locals_, self.scatters):
-            if plan is None:
-                continue
-            if isinstance(local, float) and local == 1.0:
-                plan.add(np, grads, upstream, self.kind)
-            elif plan.kind == _U and self.kind == _V and np.shape(local) == upstream.shape:
-                # Σ over the batch of local · upstream, without the product's block
-                plan.add(np, grads, np.einsum("ij,ij->i", local, upstream)[:, None], _U)
-            else:
-                plan.add(np, grads, local * upstream, self.kind)
-
-
-@dataclass(frozen=True)
-class _Outer:
-    """A layer's weights times its inputs: products ``w[j,k] · h[k]`` for
-    every neuron j and input k, ``w`` shared and ``h`` per example, whose
-    gradients arrive per neuron (each product is added into neuron j's sum).
-
-    Forward: one broadcast product into the ``(J, K, batch)`` block, the
-    engine's numbers. Backward: the product rule (∂/∂w = h, ∂/∂h = w) with its
-    sums over the batch and over the neurons done as matrix products,
-    instead of a ``(J·K × batch)`` block of terms: ∂/∂w[j,k] = Σ_b up[j]·h[k],
-    ∂/∂h[k] = Σ_j w[j,k]·up[j]."""
-
-    out: slice
-    shape: tuple[int, int]  # (J, K)
-    w_rows: Any  # value rows of w in u, j-major
-    h_rows: Any  # value rows of the K inputs in v
-    up_rows: Any  # gradient rows, in v, of what each neuron's products are added into
-    w_plan: _Scatter | None  # gradient rows of w, j-major; None: not needed
-    h_grad_rows: Any  # gradient rows of the K inputs, or None
-
-    def forward(self, np: ModuleType, store: tuple[Array, Array], graph: list[Value]) -> Any:
-        j, k = self.shape
-        w = store[_U][self.w_rows].reshape(j, k, 1)
-        out = store[_V][self.out]
-        np.multiply(w, store[_V][self.h_rows][None], out=out.reshape(j, k, out.shape[1]))
-        return None
-
-    def backward(
-        self, np: ModuleType, store: tuple[Array, Array], grads: tuple[Array, Array], saved: Any
-    ) -> None:
-        up = grads[_V][self.up_rows]  # (J, batch)
-        if self.w_plan is not None:
-            self.w_plan.add(np, grads, (up @ store[_V][self.h_rows].T).reshape(-1, 1), _U)
-        if self.h_grad_rows is not None:
-            w = store[_U][self.w_rows].reshape(self.shape)
-            grads[_V][self.h_grad_rows] += w.T @ up
-
-
-@dataclass(frozen=True)
-class _Chain:
-    """Chains of additions ``((a₀ + a₁) + a₂) + … + a_L`` (the Σ wᵢxᵢ + b of
-    a neuron) of one length and depth, summed into their output rows in
-    place, left to right: every partial sum is the engine's, bit for bit, and
-    none gets a row of its own. (``np.add.accumulate`` over a block would do
-    the same in one call but is several times slower on an outer axis.)"""
-
-    kind: int
-    out: slice
-    grad_rows: Any
-    elements: tuple[tuple[int, Any], ...]  # (storage, rows) of a₀, a₁, ... across the chains
-    scatters: tuple[_Scatter, ...]  # each element's gradient is the chain's
-
-    def forward(self, np: ModuleType, store: tuple[Array, Array], graph: list[Value]) -> Any:
-        out = store[self.kind][self.out]
-        (k0, r0), (k1, r1), *rest = self.elements
-        np.add(store[k0][r0], store[k1][r1], out=out)
-        for k, rows in rest:
-            np.add(out, store[k][rows], out=out)
-        return None
-
-    def backward(
-        self, np: ModuleType, store: tuple[Array, Array], grads: tuple[Array, Array], saved: Any
-    ) -> None:
-        if not self.scatters:
-            return
-        upstream = grads[self.kind][self.grad_rows]
-        for plan in self.scatters:
-            plan.add(np, grads, upstream, self.kind)
-
-
-def _outer(
-    np: ModuleType,
-    members: list[int],
-    out: slice,
-    kinds: tuple[int, ...],
-    parents: list[tuple[int, ...]],
-    row: list[int],
-    grad_row: list[int],
-    passes: Callable[[int, int], bool],
-) -> _Outer | None:
-    """An :class:`_Outer` step for a group of ``w · h`` products, if its
-    members are ``w[j,k] · h[k]`` neuron-major with one gradient row per neuron."""
-    a = kinds.index(_U)
-    b = 1 - a
-    h = [row[parents[i][b]] for i in members]
-    k = len(set(h))
-    j = len(members) // k
-    if j < 2 or h != h[:k] * j:
-        return None
-    up = [grad_row[i] for i in members]
-    if any(up[n] != up[n - n % k] for n in range(len(up))):
-        return None
-    # Gradients go to every w (or h) if any needs one: the others' rows are not read.
-    w_plan = None
-    if any(passes(parents[i][a], i) for i in members):
-        w_plan = _scatter_plan(np, _U, None, [grad_row[parents[i][a]] for i in members])
-    h_grad = None
-    if any(passes(parents[i][b], i) for i in members):
-        h_grad = _index(np, [grad_row[parents[i][b]] for i in members[:k]])
-    return _Outer(
-        out,
-        (j, k),
-        _index(np, [row[parents[i][a]] for i in members]),
-        _index(np, h[:k]),
-        np.asarray(up[::k], dtype=np.intp),
-        w_plan,
-        h_grad,
-    )
-
-
-class _Program:
-    """A recording compiled for arrays: built once per recording (and choice
-    of gradients), run for any batch size.
-
-    Values live in two arrays: ``u`` (one column) for the nodes that depend
-    only on shared leaves and constants, ``v`` (one column per example) for
-    the rest. Nodes of one operation, depth and operand kinds form a step
-    (:class:`_Group`); chains of additions whose partial sums nothing else
-    uses are one step (:class:`_Chain`), and so are a layer's products
-    (:class:`_Outer`). Gradients have the values' layout, with one saving: a
-    node whose only use is as an operand of ``+`` (or the left operand of
-    ``-``) has exactly its consumer's gradient (1 · upstream, added to 0), so
-    it shares the consumer's gradient row and passes nothing.
-    """
-
-    def __init__(self, graph: _Graph, params: list[Value], input_grads: bool) -> None:
+    def __init__(self, plan: Plan, m: Maths) -> None:
         np = numpy_module()
         self.np = np
-        nodes, parents = graph.nodes, graph.parents
-        input_pos = {id(v): i for i, v in enumerate(graph.inputs)}
-        param_ids = {id(p) for p in params}
-        n = len(nodes)
-        uses = [0] * n
-        consumer = [-1] * n
-        for i in range(n):
-            for p in parents[i]:
-                uses[p] += 1
-                consumer[p] = i
-        # A partial sum used only as the left operand of the next addition is
-        # internal to a chain: it gets no row.
-        internal = [
-            nodes[i].op == "add" and uses[i] == 1 and nodes[consumer[i]].op == "add"
-            and parents[consumer[i]][0] == i
-            for i in range(n)
-        ]  # fmt: skip
-        elements: dict[int, list[int]] = {}  # chain end -> [a₀, a₁, ..., a_L]
-        end_of = list(range(n))  # internal node -> its chain's end
-        for i in reversed(range(n)):
-            if internal[i]:
-                end_of[i] = end_of[consumer[i]]
-            elif nodes[i].op == "add" and internal[parents[i][0]]:
-                chain = []
-                c = i
-                while internal[parents[c][0]]:
-                    chain.append(parents[c][1])
-                    c = parents[c][0]
-                chain.extend((parents[c][1], parents[c][0]))
-                elements[i] = chain[::-1]
-        operands_of = [elements.get(i, list(parents[i])) for i in range(n)]
-
-        kind = [_U] * n
-        level = [0] * n
-        needs = [False] * n  # the node depends on something we differentiate
-        for i, node in enumerate(nodes):
-            ps = operands_of[i]
-            if ps:
-                kind[i] = max(kind[p] for p in ps)
-                level[i] = 1 + max(level[p] for p in ps)
-                needs[i] = any(needs[p] for p in ps)
-            elif id(node) in input_pos:
-                kind[i] = _V
-                needs[i] = input_grads
-            else:
-                needs[i] = id(node) in param_ids
-        # alias[i] = c: node i shares the gradient row of c (a sum it is added into).
-        alias = [-1] * n
-        for i in range(n):
-            c = consumer[i]
-            if not parents[i] or internal[i] or uses[i] != 1:
-                continue
-            adds = nodes[c].op == "add" or (nodes[c].op == "sub" and parents[c][0] == i)
-            if adds and kind[i] == kind[end_of[c]]:
-                alias[i] = end_of[c]
-
-        # Rows: inputs first (one transposed copy fills them), then leaves in
-        # the order groups first use them, then each group's results together.
-        row = [-1] * n
-        size = [0, len(graph.inputs)]
-        for i, node in enumerate(nodes):
-            if id(node) in input_pos:
-                row[i] = input_pos[id(node)]
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for i in range(n):
-            if operands_of[i] and not internal[i]:
-                kinds = tuple(kind[p] for p in operands_of[i])
-                op = "+chain" if i in elements else nodes[i].op
-                groups.setdefault((level[i], op, kinds), []).append(i)
-
-        def place(i: int) -> None:
-            row[i] = size[kind[i]]
-            size[kind[i]] += 1
-
-        ordered = []
-        for key in sorted(groups):
-            members = groups[key]
-            for i in members:
-                for p in operands_of[i]:
-                    if row[p] < 0:
-                        place(p)
-            if key[1] == "mul" and sorted(key[2]) == [_U, _V]:
-                # weights before inputs, whichever side they are on: a layer's
-                # products come out neuron-major, which _outer recognises
-                members.sort(
-                    key=lambda i: [row[p] for p in sorted(parents[i], key=kind.__getitem__)]
-                )
-            else:
-                members.sort(key=lambda i: [row[p] for p in operands_of[i]])
-            start = size[kind[members[0]]]
-            for i in members:
-                place(i)
-            ordered.append((key, members, start))
-        out = n - 1
-        if row[out] < 0:  # the output is a leaf no operation uses
-            place(out)
-        grad_row = list(row)
-        for i in reversed(range(n)):  # consumers come after their operands
-            if alias[i] >= 0:
-                grad_row[i] = grad_row[alias[i]]
-
-        def passes(p: int, member: int) -> bool:
-            """Whether the gradient must be added into operand ``p`` of ``member``."""
-            return needs[p] and alias[p] != member
-
-        self.steps: list[_Group | _Chain | _Outer] = []
-        for (_, op, kinds), members, start in ordered:
-            out_slice = slice(start, start + len(members))
-            grad_rows = _index(np, [grad_row[i] for i in members])
-            group_kind = kind[members[0]]
-            if op == "+chain":
-                scatters = []
-                for k in (_U, _V):
-                    targets = [
-                        (j, operands_of[i][q])
-                        for q, kq in enumerate(kinds)
-                        if kq == k
-                        for j, i in enumerate(members)
-                        if passes(operands_of[i][q], i)
-                    ]
-                    if targets:
-                        scatters.append(
-                            _scatter_plan(
-                                np, k, [j for j, _ in targets], [grad_row[p] for _, p in targets]
-                            )
-                        )
-                terms = tuple(
-                    (kq, _index(np, [row[operands_of[i][q]] for i in members]))
-                    for q, kq in enumerate(kinds)
-                )
-                self.steps.append(_Chain(group_kind, out_slice, grad_rows, terms, tuple(scatters)))
-                continue
-            if op == "mul" and sorted(kinds) == [_U, _V]:
-                outer = _outer(np, members, out_slice, kinds, parents, row, grad_row, passes)
-                if outer is not None:
-                    self.steps.append(outer)
-                    continue
-            rule = RULES[op]
-            operands = []
-            plans: list[_Scatter | None] = []
-            for k, operand_kind in enumerate(kinds):
-                rows_k = [row[parents[i][k]] for i in members]
-                operands.append((operand_kind, _index(np, rows_k)))
-                select = [j for j, i in enumerate(members) if passes(parents[i][k], i)]
-                if (k == 1 and rule.const_arg) or not select:
-                    plans.append(None)
-                    continue
-                plans.append(
-                    _scatter_plan(
-                        np,
-                        operand_kind,
-                        None if len(select) == len(members) else select,
-                        [grad_row[parents[members[j]][k]] for j in select],
-                    )
-                )
-            self.steps.append(
-                _Group(
-                    rule,
-                    group_kind,
-                    out_slice,
-                    grad_rows,
-                    tuple(operands),
-                    tuple(plans),
-                    tuple(members),
-                )
-            )
-        self.size = (size[_U], size[_V])
-        self.out = (kind[out], row[out])
-        self.nodes = nodes
-
-        # Uniform leaves: constants are fixed, shared leaves are read at each call.
-        self.const_u = np.zeros((size[_U], 1))
-        shared_rows: list[int] = []
-        self.shared: list[Value] = []
-        for i, node in enumerate(nodes):
-            if not parents[i] and kind[i] == _U and row[i] >= 0:
-                if node.op == CONST:
-                    self.const_u[row[i], 0] = node.data
-                else:
-                    self.shared.append(node)
-                    shared_rows.append(row[i])
-        self.shared_rows = np.asarray(shared_rows, dtype=np.intp)
-        position = {id(node): i for i, node in enumerate(nodes)}
-        rows_of_params = [row[position[id(p)]] if id(p) in position else -1 for p in params]
-        # -1: the output does not depend on this parameter; its gradient is 0
-        self.param_rows = np.asarray(rows_of_params, dtype=np.intp)
+        self.m = m
+        self.plan = plan
+        self.steps = plan.steps
+        leaves = plan.leaves
+        self.const_u = np.zeros((plan.size[UNIFORM], 1))
+        for row, number in leaves.constants:
+            self.const_u[row, 0] = number
+        self.shared = leaves.shared
+        self.shared_rows = np.asarray(leaves.shared_rows, dtype=np.intp)
+        self.param_rows = np.asarray(leaves.param_rows, dtype=np.intp)
         self.param_mask = self.param_rows >= 0
-        self.n_inputs = len(graph.inputs)
         self._lock = threading.Lock()
         self._workspace: tuple[Array, Array, Array, Array] | None = None
 
-    # ---------------------------------------------------------------- run
     def evaluate(
         self, inputs: Array, batch: int, seed: float, input_grads: bool
     ) -> tuple[Array, Array, Array | None]:
@@ -728,6 +150,7 @@ class _Program:
         batches, than the arithmetic. A concurrent call gets its own.
         """
         np = self.np
+        size = self.plan.size
         owned = self._lock.acquire(blocking=False)
         try:
             if owned and self._workspace is not None and self._workspace[1].shape[1] == batch:
@@ -735,73 +158,49 @@ class _Program:
                 gu.fill(0.0)
                 gv.fill(0.0)
             else:
-                u = np.empty((self.size[_U], 1))
-                v = np.empty((self.size[_V], batch))
-                gu = np.zeros((self.size[_U], 1))
-                gv = np.zeros((self.size[_V], batch))
+                u = np.empty((size[UNIFORM], 1))
+                v = np.empty((size[VARYING], batch))
+                gu = np.zeros((size[UNIFORM], 1))
+                gv = np.zeros((size[VARYING], batch))
                 if owned:
                     self._workspace = (u, v, gu, gv)
             saved = self._forward(u, v, inputs)
             self._backward(u, v, gu, gv, saved, seed, batch)
-            kind, row = self.out
-            values = v[row].copy() if kind == _V else np.full(batch, u[row, 0])
+            kind, row = self.plan.out
+            values = v[row].copy() if kind == VARYING else np.full(batch, u[row, 0])
             grads = np.zeros(len(self.param_rows))
             grads[self.param_mask] = gu[self.param_rows[self.param_mask], 0]
-            per_input = gv[: self.n_inputs].T.copy() if input_grads else None
+            n_inputs = self.plan.n_inputs
+            per_input = gv[:n_inputs].T.copy() if input_grads else None
             return values, grads, per_input
         finally:
             if owned:
                 self._lock.release()
 
     def _forward(self, u: Array, v: Array, inputs: Array) -> list[Any]:
-        np = self.np
+        np, m = self.np, self.m
         np.copyto(u, self.const_u)
         if self.shared:
             u[self.shared_rows, 0] = np.fromiter(
-                (v.data for v in self.shared), dtype=float, count=len(self.shared)
+                (leaf.data for leaf in self.shared), dtype=float, count=len(self.shared)
             )
-        v[: self.n_inputs] = inputs
+        v[: self.plan.n_inputs] = inputs
         store = (u, v)
-        nodes = self.nodes
-        return [step.forward(np, store, nodes) for step in self.steps]
+        return [step.forward(np, m, store) for step in self.steps]
 
     def _backward(
         self, u: Array, v: Array, gu: Array, gv: Array, saved: list[Any], seed: float, batch: int
     ) -> None:
-        np = self.np
+        np, m = self.np, self.m
         grads = (gu, gv)
-        kind, row = self.out
-        if kind == _V:
+        kind, row = self.plan.out
+        if kind == VARYING:
             gv[row] = seed
         else:  # every example has the same value: the batch's seeds add up
             gu[row] = seed * batch
         store = (u, v)
         for step, kept in zip(reversed(self.steps), reversed(saved)):
-            step.backward(np, store, grads, kept)
-
-
-def _check_domain(np: ModuleType, g: _Group, x: Any, y: Any, out: Any, nodes: list[Value]) -> None:
-    """Raise the engine's error for the first example where the operation
-    made NaN or inf from finite operands (log of a negative, division by 0...)."""
-    bad = ~np.isfinite(out) & np.isfinite(x)
-    if y is not None:
-        bad &= np.isfinite(y)
-    if not bad.any():
-        return
-    rule = g.rule
-    for r, c in zip(*np.nonzero(bad)):
-        xf = float(np.broadcast_to(x, out.shape)[r, c])
-        yf = None if y is None else float(np.broadcast_to(y, out.shape)[r, c])
-        try:
-            rule.forward(xf) if y is None else rule.forward(xf, yf)
-        except (ValueError, ArithmeticError) as exc:
-            value: Any = xf if y is None else (xf, yf)
-            node = nodes[g.nodes[r]]
-            parent = node.parents[-1] if rule.name == "div" else node.parents[0]
-            label = parent.label or node.label
-            base = _domain_error(rule, value, exc, None)
-            text = str(base).split(": ", 1)[1]
-            raise type(base)(rule.name, value, f"{text}, in batch example {c}", label) from None
+            step.backward(np, m, store, grads, kept)
 
 
 # ---------------------------------------------------------------- public API
@@ -843,7 +242,7 @@ class Recording:
         args: tuple[Any, ...],
         batch_argnums: tuple[int, ...],
         names: list[str],
-        graph: _Graph,
+        graph: Graph,
         params: list[Value],
     ) -> None:
         self._f = f
@@ -856,8 +255,8 @@ class Recording:
         self.n_nodes = len(graph.nodes)
         self.ops: Counter[str] = Counter(node.op or "leaf" for node in graph.nodes)
         np = numpy_module()
-        self._shapes = [_as_example(np, args[n], names[n]).shape for n in batch_argnums]
-        self._programs: dict[bool, _Program] = {}
+        self._shapes = [as_example(np, args[n], names[n]).shape for n in batch_argnums]
+        self._programs: dict[bool, Program] = {}
         self._verified = False
 
     def __repr__(self) -> str:
@@ -867,10 +266,11 @@ class Recording:
             f"{self.n_steps} array steps; {ops})"
         )
 
-    def _program(self, input_grads: bool) -> _Program:
+    def _program(self, input_grads: bool) -> Program:
         program = self._programs.get(input_grads)
         if program is None:
-            program = _Program(self._graph, self.params, input_grads)
+            plan = compile_plan(numpy_module(), numpy_math(), self._graph, self.params, input_grads)
+            program = Program(plan, numpy_math())
             self._programs[input_grads] = program
         return program
 
@@ -943,8 +343,8 @@ class Recording:
             args = list(self._args)
             for n, array in zip(self.batch_argnums, arrays):
                 args[n] = array[i].tolist()
-            other = _trace(self._f, args, self.batch_argnums, self._names)
-            _compare(self._graph, other, i)
+            other = trace(numpy_module(), self._f, args, self.batch_argnums, self._names)
+            compare(self._graph, other, i)
             expected, got = other.output.data, float(values[i])
             if not math.isclose(expected, got, rel_tol=1e-9, abs_tol=1e-12):
                 raise DataDependentError(
@@ -1045,8 +445,8 @@ def record(
             raise InvalidInputError(
                 "record", n, f"batch_argnums {n} is out of range for {len(args)} arguments"
             )
-    names = _arg_names(f, len(args))
-    graph = _trace(f, args, argnums, names)
+    names = arg_names(f, len(args))
+    graph = trace(numpy_module(), f, args, argnums, names)
     input_ids = {id(v) for v in graph.inputs}
     if params is None:
         chosen = [
@@ -1064,7 +464,22 @@ def record(
                     "params must be leaf Values (inputs or parameters, not results of operations)",
                     p.label if isinstance(p, Value) else None,
                 )
+    _warn_if_slow(graph)
     return Recording(f, args, argnums, names, graph, chosen)
+
+
+def _warn_if_slow(graph: Graph) -> None:
+    """Say once per recording which operations replay example by example."""
+    slow = sorted({r.name for r in (node.rule for node in graph.nodes) if r and not r.vectorizes})
+    if slow:
+        warnings.warn(
+            f"{', '.join(slow)}: the forward is written with math on floats, so the replay "
+            "applies it example by example, much slower than on arrays. Write it with m "
+            "(define_op(name, lambda m, x: ..., ...), using m.exp, m.log, m.where, ...) "
+            "to replay it on whole arrays",
+            PerformanceWarning,
+            stacklevel=3,  # the caller of record()
+        )
 
 
 # ---------------------------------------------------------------- training

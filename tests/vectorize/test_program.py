@@ -1,20 +1,16 @@
-"""Tests for autograd_scalar.vectorize: a recording replayed over a batch must
-give what the engine gives one example at a time.
-
-"Equal" is to 1e-12 relative, with an absolute floor of 1e-12 for results
-near 0, and for a gradient summed over the batch relative to the sum of the
-per-example magnitudes: the replay adds the chain rule's terms (and the
-examples) in another order than the engine, which moves the last bits of a
-result that cancels to almost nothing (seen: 5.383222370806e-08 against
-5.383222370832e-08, from O(1) terms)."""
+"""Tests for autograd_scalar.vectorize.program: a recording replayed over a
+batch must give what the engine gives one example at a time (see
+``support.py`` for what "equal" means), on random graphs, on MLP losses, with
+custom operations, and at the edge points of every rule in the table."""
 
 from __future__ import annotations
 
 import math
 import random
 import sys
+import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,78 +18,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_scalar.check.strategies import Expression, expressions, op_inputs
+from autograd_scalar.check.gradcheck import gradcheck
+from autograd_scalar.check.strategies import Expression, edge_operands, expressions
+from autograd_scalar.core.apply import apply
 from autograd_scalar.core.errors import (
+    AutogradError,
     DataDependentError,
     DomainError,
     InvalidInputError,
     ZeroDivisionError_,
 )
-from autograd_scalar.core.rules import FLOAT_MATH, RULES
+from autograd_scalar.core.extend import define_op, remove_op
+from autograd_scalar.core.functions import call
+from autograd_scalar.core.maths import FLOAT_MATH
+from autograd_scalar.core.rules import BUILTIN, RULES
 from autograd_scalar.core.value import Value
-from autograd_scalar.vectorize import program as vectorize
-from autograd_scalar.vectorize.program import array_local, batched_loss_and_grad, record
+from autograd_scalar.vectorize import PerformanceWarning, batched_loss_and_grad, record
+from autograd_scalar.vectorize import program as program_module
 
-TOL = 1e-12
-
-
-# ------------------------------------------------------------ the reference
-def engine_per_example(
-    f: Callable[..., Value],
-    batch: Sequence[np.ndarray],
-    params: Sequence[Value],
-    reduce: str = "sum",
-) -> tuple[list[float], list[float], list[float], list[list[float]]]:
-    """Values, summed parameter gradients, their scale (Σ|per-example grad|),
-    and per-example input gradients, from the scalar engine one example at
-    a time: the ground truth."""
-    n = len(batch[0])
-    seed = 1.0 if reduce == "sum" else 1.0 / n
-    values: list[float] = []
-    total = [0.0] * len(params)
-    scale = [0.0] * len(params)
-    input_grads = []
-    for i in range(n):
-        inputs = [[Value(float(v)) for v in np.ravel(arr[i])] for arr in batch]
-        args = [nested(ins, np.shape(arr[i])) for ins, arr in zip(inputs, batch)]
-        for p in params:
-            p.grad = 0.0
-        out = f(*args)
-        out.backward(seed)
-        values.append(out.data)
-        for k, p in enumerate(params):
-            total[k] += p.grad
-            scale[k] += abs(p.grad)
-        input_grads.append([v.grad for ins in inputs for v in ins])
-    return values, total, scale, input_grads
-
-
-def nested(values: list[Value], shape: tuple[int, ...]) -> Any:
-    """Values laid out in nested lists of the given shape (a Value for ())."""
-    if not shape:
-        return values[0]
-    step = len(values) // shape[0]
-    return [nested(values[k * step : (k + 1) * step], shape[1:]) for k in range(shape[0])]
-
-
-def assert_matches_engine(
-    f: Callable[..., Value],
-    batch: Sequence[np.ndarray],
-    params: Sequence[Value],
-    reduce: str = "sum",
-) -> None:
-    rec = record(f, *(arr[0].tolist() for arr in batch), params=params)
-    got = rec.run(*batch, reduce=reduce, input_grads=True)  # type: ignore[arg-type]
-    values, grads, scale, input_grads = engine_per_example(f, batch, params, reduce)
-    for a, b in zip(got.values.tolist(), values):
-        assert math.isclose(a, b, rel_tol=TOL, abs_tol=TOL), (a, b)
-    for a, b, s in zip(got.grads.tolist(), grads, scale):
-        assert abs(a - b) <= TOL * max(abs(b), s, 1.0), (a, b)
-    assert got.input_grads is not None
-    flat = np.concatenate([g.reshape(len(values), -1) for g in got.input_grads], axis=1)
-    for row, expected in zip(flat.tolist(), input_grads):
-        for a, b in zip(row, expected):
-            assert math.isclose(a, b, rel_tol=TOL, abs_tol=TOL), (a, b)
+from .support import LOSSES, TOL, assert_matches_engine, make_mlp, mlp
 
 
 # ------------------------------------------------------------ random graphs
@@ -129,39 +72,6 @@ def test_graphs_of_parameters_only_are_computed_once_and_broadcast(
 
 
 # ------------------------------------------------------------ MLP losses
-def make_mlp(rng: random.Random, sizes: list[int]) -> list[list[list[Value]]]:
-    """Layers of neurons [w_1..w_n, b], plain Values (the nn module's contract)."""
-    return [
-        [[Value(rng.uniform(-1, 1)) for _ in range(nin + 1)] for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:])
-    ]
-
-
-def mlp(
-    layers: list[list[list[Value]]], x: list[Any], activation: str, swap: bool = False
-) -> Value:
-    """micrograd's MLP; ``swap`` writes the products x·w instead of w·x."""
-    for depth, layer in enumerate(layers):
-        last = depth == len(layers) - 1
-        out = []
-        for neuron in layer:
-            act = neuron[-1]
-            for wi, xi in zip(neuron, x):
-                act = act + (xi * wi if swap else wi * xi)
-            out.append(act if last else getattr(act, activation)())
-        x = out
-    result: Value = x[0]
-    return result
-
-
-LOSSES: dict[str, Callable[[Value, Value], Value]] = {
-    "hinge": lambda s, y: (1 + -y * s).relu(),
-    "squared": lambda s, y: (s - y) ** 2,
-    "logistic": lambda s, y: (1 + (-y * s).exp()).log(),
-    "absolute": lambda s, y: abs(s - y),
-}
-
-
 @settings(max_examples=25)
 @given(
     st.integers(0, 2**32 - 1),
@@ -189,99 +99,7 @@ def test_mlp_losses_match_the_engine(
     assert_matches_engine(f, [X, Y], params, reduce)
 
 
-def test_layers_products_become_matrix_products() -> None:
-    """micrograd's layout is recognised (two layers' products are one step
-    each, whichever side the weight is on) and still matches the engine."""
-    rng = random.Random(7)
-    layers = make_mlp(rng, [3, 4, 5, 1])
-    params = [p for layer in layers for neuron in layer for p in neuron]
-    X = np.random.default_rng(7).uniform(-2, 2, size=(9, 3))
-    Y = np.ones(9)
-    for swap in (False, True):
-
-        def f(x: list[Value], y: Value, swap: bool = swap) -> Value:
-            return LOSSES["hinge"](mlp(layers, x, "relu", swap), y)
-
-        rec = record(f, X[0].tolist(), 1.0, params=params)
-        program = rec._program(True)
-        assert sum(type(s) is vectorize._Outer for s in program.steps) == 2
-        assert_matches_engine(f, [X, Y], params, "mean")
-
-
-def test_a_wrong_array_rule_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The comparison above is not vacuous: break relu's array derivative
-    (1 everywhere, as if it were linear) and it fails."""
-    rng = random.Random(3)
-    layers = make_mlp(rng, [2, 4, 1])
-    params = [p for layer in layers for neuron in layer for p in neuron]
-    X = np.random.default_rng(0).uniform(-2, 2, size=(8, 2))
-    Y = np.ones(8)
-
-    def f(x: list[Value], y: Value) -> Value:
-        return LOSSES["squared"](mlp(layers, x, "relu"), y)
-
-    assert_matches_engine(f, [X, Y], params)
-    monkeypatch.setitem(vectorize._LOCAL_OVERRIDES, "relu", lambda np, x, y, out: np.ones_like(x))
-    with pytest.raises(AssertionError):
-        assert_matches_engine(f, [X, Y], params)
-
-
-# ------------------------------------------------------------ array rules
-_BINARY_POINTS: dict[str, st.SearchStrategy[tuple[float, float]]] = {
-    "add": st.tuples(op_inputs("neg"), op_inputs("neg")),
-    "sub": st.tuples(op_inputs("neg"), op_inputs("neg")),
-    "mul": st.tuples(op_inputs("neg"), op_inputs("neg")),
-    "div": st.tuples(op_inputs("neg"), op_inputs("log")),
-    "pow": st.tuples(op_inputs("log"), st.sampled_from([-2.0, 0.0, 0.5, 1.0, 3.0])),
-    "rpow": st.tuples(op_inputs("neg"), op_inputs("log")),
-    "powv": st.tuples(op_inputs("log"), op_inputs("neg")),
-}
-
-
-@settings(max_examples=40)
-@given(st.data())
-def test_array_local_derivatives_equal_the_float_rules(data: st.DataObject) -> None:
-    """The array derivatives (the rules' own formulas with NumPy, plus four
-    array forms of rules that branch in Python) equal the float rules."""
-    name = data.draw(st.sampled_from(sorted(RULES)))
-    rule = RULES[name]
-    if rule.arity == 1:
-        points = data.draw(st.lists(op_inputs(name), min_size=1, max_size=5))
-        pairs = [(x, None) for x in points]
-    else:
-        pairs = data.draw(st.lists(_BINARY_POINTS[name], min_size=1, max_size=5))
-    xs = np.array([[x for x, _ in pairs]])
-    ys = None if rule.arity == 1 else np.array([[y for _, y in pairs]])
-    outs = np.array([[rule.forward(x) if y is None else rule.forward(x, y) for x, y in pairs]])
-    got = array_local(np, rule, xs, ys, outs)
-    for j, (x, y) in enumerate(pairs):
-        expected = rule.local(FLOAT_MATH, x, y, outs[0, j])
-        expected = expected if isinstance(expected, tuple) else (expected,)
-        for g, e in zip(got, expected):
-            value = float(np.broadcast_to(g, xs.shape)[0, j])
-            assert math.isclose(value, e, rel_tol=1e-14, abs_tol=1e-300), (name, x, y)
-
-
 # ------------------------------------------------------------ data dependence
-def test_a_comparison_while_recording_is_refused() -> None:
-    def f(x: Value) -> Value:
-        return x * 2 if x > 0 else -x  # a Python branch on the data
-
-    with pytest.raises(DataDependentError, match="compared while recording"):
-        record(f, 1.0)
-    assert Value(1.0) > 0  # the guard is lifted afterwards
-
-
-def test_the_comparison_guard_is_lifted_when_the_function_raises() -> None:
-    def f(x: Value) -> Value:
-        raise KeyError("boom")
-
-    with pytest.raises(KeyError):
-        record(f, 1.0)
-    assert Value(1.0) < 2.0
-    assert Value(1.0) >= Value(1.0)
-
-
 def test_a_branch_on_data_is_found_on_the_first_replay() -> None:
     def f(x: Value) -> Value:
         return x * 2 if x.data > 0 else x.exp()
@@ -519,16 +337,239 @@ def test_verify_on_chosen_examples() -> None:
         rec.verify(X, examples=[3])
 
 
-def test_products_not_summed_per_neuron_are_not_taken_for_a_layer() -> None:
-    """w[j,k]·x[k] for every j, k, but each product through its own tanh:
-    the gradients do not arrive per neuron, so no matrix product applies."""
-    w = [[Value(0.1 * (j + 1) - 0.2 * k) for k in range(3)] for j in range(2)]
-    params = [p for row in w for p in row]
+# ------------------------------------------------------------ custom operations
+def _softplus_local(m: Any, x: Any, y: Any, out: Any) -> Any:
+    return 1.0 - m.exp(-out)  # σ(x) = 1 - e^(-softplus x)
 
-    def f(x: list[Value]) -> Value:
-        return sum(((w[j][k] * x[k]).tanh() for j in range(2) for k in range(3)), Value(0.0))
 
-    X = np.random.default_rng(3).uniform(-2, 2, size=(5, 3))
-    rec = record(f, X[0].tolist(), params=params)
-    assert not any(type(s) is vectorize._Outer for s in rec._program(True).steps)
-    assert_matches_engine(f, [X], params)
+def _sqrt_plus_local(m: Any, x: Any, y: Any, out: Any) -> Any:
+    return 0.5 / (out - y), 1.0
+
+
+#: Custom operations the table walk includes: each forward written with m
+#: (replayed on arrays) and with math (replayed example by example).
+CUSTOM_OPS: dict[str, dict[str, Any]] = {
+    "softplus_m": {
+        "forward": lambda m, x: m.maximum(x, 0.0) + m.log(1.0 + m.exp(-m.abs(x))),
+        "local": _softplus_local,
+    },
+    "softplus_math": {
+        "forward": lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0),
+        "local": _softplus_local,
+    },
+    "sqrt_plus_m": {
+        "forward": lambda m, x, y: m.sqrt(x) + y,
+        "local": _sqrt_plus_local,
+        "domain": "x ≥ 0",
+        "outside": lambda m, x, y: x < 0.0,
+        "interval": (0.1, 10.0),
+    },
+    "sqrt_plus_math": {  # no outside: the engine learns of the domain from math.sqrt
+        "forward": lambda x, y: math.sqrt(x) + y,
+        "local": _sqrt_plus_local,
+        "domain": "x ≥ 0",
+        "interval": (0.1, 10.0),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def custom_ops() -> Iterator[None]:
+    for name, definition in CUSTOM_OPS.items():
+        define_op(name, **definition)
+    yield
+    for name in CUSTOM_OPS:
+        remove_op(name)
+
+
+def test_a_custom_op_written_with_math_replays_example_by_example_and_says_so() -> None:
+    """Issue #10: this was a bare KeyError: 'softplus'."""
+    softplus = define_op("softplus", CUSTOM_OPS["softplus_math"]["forward"], _softplus_local)
+    try:
+        w = Value(0.5, label="w")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rec = record(lambda x: softplus(w * x), 1.0)
+            X = np.linspace(-3.0, 3.0, 7)
+            rec.run(X)
+            rec.run(X)
+        assert [w.category for w in caught] == [PerformanceWarning]  # once per recording
+        message = str(caught[0].message)
+        assert "softplus" in message and "example by example" in message and "m.exp" in message
+        with pytest.warns(PerformanceWarning):
+            assert_matches_engine(lambda x: softplus(w * x), [X], [w])
+    finally:
+        remove_op("softplus")
+
+
+def test_a_custom_op_written_with_m_replays_on_arrays(custom_ops: None) -> None:
+    w, b = Value(0.5, label="w"), Value(-0.25, label="b")
+
+    def f(x: Value, y: Value) -> Value:
+        return call(RULES["sqrt_plus_m"], call(RULES["softplus_m"], w * x), b * y)
+
+    X = np.random.default_rng(4).uniform(-3.0, 3.0, size=6)
+    Y = np.linspace(0.0, 1.0, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        assert_matches_engine(f, [X, Y], [w, b])
+
+
+def test_a_custom_op_written_with_math_raises_the_engines_error_per_example() -> None:
+    log_math = define_op("log_math", lambda x: math.log(x), lambda m, x, y, out: 1.0 / x)
+    try:
+        with pytest.warns(PerformanceWarning):
+            rec = record(lambda x: log_math(x), 1.0)
+        with pytest.raises(DomainError, match=r"log_math.*in batch example 2") as info:
+            rec.run(np.array([1.0, 2.0, -3.0, -4.0]), verify="never")
+        assert info.value.value == -3.0
+        assert info.value.label == "x"
+    finally:
+        remove_op("log_math")
+
+
+def test_a_finite_result_outside_the_domain_is_refused_like_the_engine() -> None:
+    """0 ** 2 is 0 in NumPy, but x ** y needs x > 0 (the engine refuses it):
+    the replay tests the rule's domain, not only the results."""
+    rec = record(lambda x, y: x**y, 1.0, 2.0)
+    with pytest.raises(DomainError, match=r"powv.*in batch example 1") as info:
+        rec.run(np.array([1.0, 0.0]), np.array([2.0, 2.0]), verify="never")
+    with pytest.raises(DomainError) as engine:
+        Value(0.0, label="x") ** Value(2.0)
+    assert info.value.value == engine.value.value == (0.0, 2.0)
+    assert info.value.label == engine.value.label == "x"
+
+
+def test_nan_propagates_into_values_and_gradients_like_the_engine() -> None:
+    """relu(nan) is nan, and so is its derivative (it was 0 in the replay)."""
+    w = Value(1.0, label="w")
+    rec = record(lambda x: (w * x).relu(), 1.0)
+    w.data = math.nan
+    values, grads = rec.value_and_grad(np.array([1.0, -2.0]), verify="never")
+    out = (Value(math.nan) * 1.0).relu()
+    out.backward()
+    assert math.isnan(out.data) and math.isnan(out.parents[0].grad)
+    assert all(math.isnan(v) for v in values.tolist())
+    assert math.isnan(grads[0])
+
+
+def test_an_unbounded_derivative_is_inf_like_the_engine() -> None:
+    rec = record(lambda x: x.sqrt() + x**0, 1.0)
+    got = rec.run(np.array([0.0, 4.0]), input_grads=True, verify="never")
+    assert got.input_grads is not None
+    x = Value(0.0)
+    (x.sqrt() + x**0).backward()
+    assert got.input_grads[0].tolist() == [x.grad, 0.25] == [math.inf, 0.25]
+
+
+def test_a_wrong_rule_is_wrong_alike_in_the_engine_and_the_replay() -> None:
+    """One source of truth: a rule with a wrong derivative (relu claiming to
+    be linear) gives the same wrong gradients in the engine and the replay,
+    and gradcheck catches it."""
+    bad = define_op("bad_relu", lambda m, x: m.maximum(x, 0.0), lambda m, x, y, out: 1.0)
+    try:
+        w = Value(0.5)
+        X = np.array([-2.0, -1.0, 1.0, 3.0])
+        assert_matches_engine(lambda x: bad(w * x), [X], [w])
+        with pytest.raises(AssertionError, match="disagree"):
+            gradcheck(bad, -1.0, check_forward=False)
+    finally:
+        remove_op("bad_relu")
+
+
+def test_the_comparison_with_the_engine_is_not_vacuous(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Break the replay's NumPy m alone (relu's derivative 1 everywhere, as if
+    it were linear): the replay no longer matches the engine."""
+    rng = random.Random(3)
+    layers = make_mlp(rng, [2, 4, 1])
+    params = [p for layer in layers for neuron in layer for p in neuron]
+    X = np.random.default_rng(0).uniform(-2, 2, size=(8, 2))
+    Y = np.ones(8)
+
+    def f(x: list[Value], y: Value) -> Value:
+        return LOSSES["squared"](mlp(layers, x, "relu"), y)
+
+    assert_matches_engine(f, [X, Y], params)
+    broken = program_module.numpy_math()
+    broken = type(broken)(**{**vars(broken), "step": np.ones_like})
+    monkeypatch.setattr(program_module, "numpy_math", lambda: broken)
+    with pytest.raises(AssertionError):
+        assert_matches_engine(f, [X, Y], params)
+
+
+# ------------------------------------------------------------ every rule at its edges
+def _same_value(a: float, b: float) -> bool:
+    """Equal, NaN-aware, to 2 ulp: NumPy's tanh and the C library's differ
+    in the last bit at some points (no other function does here)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 2.0 * math.ulp(max(abs(a), abs(b)))
+
+
+def _same_gradient(a: float, b: float) -> bool:
+    """Equal to 1e-12 relative, or the same infinity, or both NaN."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def _engine(rule_name: str, operands: tuple[float, ...]) -> Any:
+    """The engine at ``operands``: its error, or (value, gradients)."""
+    inputs = [Value(x) for x in operands]
+    try:
+        out = call(RULES[rule_name], *inputs)
+    except AutogradError as exc:
+        return exc
+    out.backward()
+    return out.data, tuple(v.grad for v in inputs)
+
+
+EDGE_RULES = sorted(BUILTIN) + sorted(CUSTOM_OPS)
+
+
+@pytest.mark.parametrize("name", EDGE_RULES)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_the_replay_equals_the_engine_at_edge_points(
+    custom_ops: None, name: str, data: st.DataObject
+) -> None:
+    """For every rule (custom ones included), at operands drawn around its
+    edges (signed zeros, kinks, tiny and huge numbers): either both raise the
+    same error for the same first example, or values and gradients agree."""
+    rule = RULES[name]
+    batch = data.draw(st.lists(edge_operands(rule), min_size=1, max_size=4), label="batch")
+    expected = [_engine(name, operands) for operands in batch]
+    ordinary = tuple(sum(rule.domain.draw[k][-1]) / 2.0 for k in range(rule.arity))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerformanceWarning)
+        rec = record(lambda *xs: call(RULES[name], *xs), *ordinary)
+    columns = [np.array([operands[k] for operands in batch]) for k in range(rule.arity)]
+    errors = [(k, e) for k, e in enumerate(expected) if isinstance(e, AutogradError)]
+    if errors:
+        k, error = errors[0]
+        with pytest.raises(AutogradError) as info:
+            rec.run(*columns, input_grads=True, verify="never")
+        assert type(info.value) is type(error)
+        assert info.value.value == error.value
+        assert info.value.message.endswith(f", in batch example {k}")
+        return
+    got = rec.run(*columns, input_grads=True, verify="never")
+    assert got.input_grads is not None
+    for k, (value, grads) in enumerate(expected):
+        replayed = float(got.values[k])
+        assert _same_value(replayed, value), (batch[k], replayed, value)
+        if replayed != value:
+            # The gradient is then the rule's at the replay's own value
+            # (1 - tanh² magnifies a last-bit difference of tanh).
+            _, locals_ = apply(rule, batch[k], FLOAT_MATH, out=replayed)
+            grads = tuple(0.0 if d is None else d for d in locals_)
+        for operand, expected_grad in enumerate(grads):
+            replayed_grad = float(got.input_grads[operand][k])
+            assert _same_gradient(replayed_grad, expected_grad), (
+                batch[k],
+                operand,
+                replayed_grad,
+                expected_grad,
+            )

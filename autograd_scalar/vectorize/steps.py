@@ -1,0 +1,522 @@
+"""The array steps a compiled recording runs, and the NumPy ``m`` they compute with.
+
+Values live in two arrays (the *store*): ``u``, one column, for the nodes that
+depend only on shared leaves and constants (:data:`UNIFORM`), and ``v``, one
+column per example, for the rest (:data:`VARYING`). Gradients have the same
+layout. A step reads its operands' rows, writes its results' rows, and in the
+backward pass adds its operands' gradients through :class:`Scatter` plans:
+
+* :class:`Group`: nodes of one rule; forward and local derivatives are the
+  rule's own (``rule.forward`` / ``rule.local`` with :func:`numpy_math`), so
+  there is no second table of array rules. A rule written with ``math``
+  (``vectorizes=False``) is applied example by example through
+  :func:`autograd_scalar.core.apply.apply`;
+* :class:`Chain`: chains of additions (the ``Σ wᵢxᵢ + b`` of a neuron), summed
+  in place left to right;
+* :class:`Outer`: a layer's products ``w[j,k] · h[k]``, one broadcast product
+  forward, matrix products backward.
+
+Chain and Outer are structural patterns of ``+`` and ``*`` (whose float forms
+never raise), not other rules: they compute what the table's ``add`` and
+``mul`` compute, in place.
+
+Where the engine would raise (outside the domain, a division by zero, an
+overflow), a Group raises the engine's own error for the first example
+concerned, naming it and the node.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from ..core.apply import apply
+from ..core.errors import AutogradError
+from ..core.maths import Maths
+from ..core.modes import MODE
+from ..core.rules import Rule
+from ..core.value import Value
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.float64]
+else:
+    Array = Any
+
+__all__ = [
+    "UNIFORM",
+    "VARYING",
+    "Chain",
+    "Group",
+    "Outer",
+    "Scatter",
+    "Step",
+    "Store",
+    "engine_error",
+    "in_place",
+    "index",
+    "numpy_math",
+    "numpy_module",
+    "scatter_plan",
+]
+
+#: Storage kinds: one column for the whole batch, or one column per example.
+UNIFORM, VARYING = 0, 1
+
+#: ``(u, v)``: the uniform and the varying block (of values, or of gradients).
+Store = tuple[Array, Array]
+
+_EXTRA = 'autograd_scalar.vectorize needs NumPy: pip install "autograd_scalar[vectorize]"'
+
+
+def numpy_module() -> ModuleType:
+    """NumPy, imported on first use so that the core never needs it."""
+    try:
+        import numpy
+    except ImportError as exc:  # pragma: no cover - numpy is installed in CI
+        raise ImportError(_EXTRA) from exc
+    return numpy
+
+
+_NUMPY_MATH: list[Maths] = []
+
+
+def numpy_math() -> Maths:
+    """The ``m`` of :mod:`autograd_scalar.core.maths` on NumPy arrays.
+
+    IEEE-754 like :data:`~autograd_scalar.core.maths.IEEE_MATH` (run it under
+    ``np.errstate(all="ignore")``), with NaN propagating through ``step``
+    and ``sign`` as it does on floats."""
+    if not _NUMPY_MATH:
+        np = numpy_module()
+        _NUMPY_MATH.append(
+            Maths(
+                exp=np.exp,
+                log=np.log,
+                sqrt=np.sqrt,
+                tanh=np.tanh,
+                sin=np.sin,
+                cos=np.cos,
+                abs=np.abs,
+                pow=np.power,
+                maximum=np.maximum,
+                step=_step_of(np),
+                sign=np.sign,
+                where=np.where,
+                isinf=np.isinf,
+                floor=np.floor,
+            )
+        )
+    return _NUMPY_MATH[0]
+
+
+def _step_of(np: ModuleType) -> Callable[[Any], Any]:
+    """The derivative of relu: 1 for x > 0, 0 for x ≤ 0, NaN for NaN, like
+    the float ``step``, as ceil(min(max(x, 0), 1)): three fast ufuncs in
+    place (``np.heaviside`` computes the same, many times slower)."""
+
+    def step(x: Any) -> Any:
+        t = np.maximum(x, 0.0)
+        if type(t) is not np.ndarray:  # a scalar operand
+            return np.heaviside(x, 0.0)
+        np.minimum(t, 1.0, out=t)
+        return np.ceil(t, out=t)
+
+    return step
+
+
+def index(np: ModuleType, rows: Sequence[int]) -> Any:
+    """A slice when the rows are evenly spaced (a view, no copy), else an array."""
+    if len(rows) == 1:
+        return slice(rows[0], rows[0] + 1)
+    step = rows[1] - rows[0]
+    if step > 0 and all(rows[i + 1] - rows[i] == step for i in range(len(rows) - 1)):
+        return slice(rows[0], rows[-1] + 1, step)
+    return np.asarray(rows, dtype=np.intp)
+
+
+# ------------------------------------------------------------ gradients
+@dataclass(frozen=True)
+class Scatter:
+    """How to add contributions into gradient rows of one storage."""
+
+    kind: int  # the storage of the rows
+    select: Any  # None (one contribution per member), or which member each one comes from
+    rows: Any  # slice or index array of distinct gradient rows
+    perm: Any  # None, or the order that brings equal rows together
+    starts: Any  # with perm: where each distinct row's run starts
+    tiles: int  # > 0: the rows are ``tiles`` repeats of the distinct rows (no perm)
+
+    def add(self, np: ModuleType, grads: Store, term: Any, source: int) -> None:
+        if self.kind == UNIFORM and source == VARYING:  # a shared operand: add over the batch
+            term = term.sum(axis=1, keepdims=True)
+        if self.select is not None:
+            term = term[self.select]
+        if self.tiles:
+            term = term.reshape(self.tiles, -1, term.shape[1]).sum(axis=0)
+        elif self.perm is not None:
+            term = np.add.reduceat(term[self.perm], self.starts, axis=0)
+        grads[self.kind][self.rows] += term
+
+
+def scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: list[int]) -> Scatter:
+    """The :class:`Scatter` that adds member ``select[n]``'s contribution (or
+    the n-th member's) into gradient row ``rows[n]`` of storage ``kind``."""
+    chosen = None if select is None else index(np, select)
+    distinct = len(set(rows))
+    if distinct == len(rows):
+        return Scatter(kind, chosen, index(np, rows), None, None, 0)
+    tiles = len(rows) // distinct
+    if rows == rows[:distinct] * tiles:
+        # e.g. each input of a layer, used once by every neuron: add the
+        # tiles up (a reshape and a sum, no sorting)
+        return Scatter(kind, chosen, index(np, rows[:distinct]), None, None, tiles)
+    order = sorted(range(len(rows)), key=rows.__getitem__)
+    starts = [0] + [i for i in range(1, len(order)) if rows[order[i]] != rows[order[i - 1]]]
+    return Scatter(
+        kind,
+        chosen,
+        index(np, sorted(set(rows))),
+        np.asarray(order, dtype=np.intp),
+        np.asarray(starts, dtype=np.intp),
+        0,
+    )
+
+
+# ------------------------------------------------------------ in-place forwards
+class _Probe:
+    """A stand-in while :func:`in_place` reads a forward: its operators
+    record the NumPy function they would call."""
+
+    def __add__(self, other: Any) -> _Call:
+        return _Call("add", (self, other))
+
+    def __radd__(self, other: Any) -> _Call:
+        return _Call("add", (other, self))
+
+    def __sub__(self, other: Any) -> _Call:
+        return _Call("subtract", (self, other))
+
+    def __rsub__(self, other: Any) -> _Call:
+        return _Call("subtract", (other, self))
+
+    def __mul__(self, other: Any) -> _Call:
+        return _Call("multiply", (self, other))
+
+    def __rmul__(self, other: Any) -> _Call:
+        return _Call("multiply", (other, self))
+
+    def __truediv__(self, other: Any) -> _Call:
+        return _Call("divide", (self, other))
+
+    def __rtruediv__(self, other: Any) -> _Call:
+        return _Call("divide", (other, self))
+
+    def __pow__(self, other: Any) -> _Call:
+        return _Call("power", (self, other))
+
+    def __rpow__(self, other: Any) -> _Call:
+        return _Call("power", (other, self))
+
+    def __neg__(self) -> _Call:
+        return _Call("negative", (self,))
+
+
+class _Operand(_Probe):
+    """Stands for operand ``k``."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+class _Call(_Probe):
+    """One call the forward made: a NumPy function's name (``("m", name)``
+    for a function of ``m``) and its arguments."""
+
+    def __init__(self, function: Any, args: tuple[Any, ...]) -> None:
+        self.function = function
+        self.args = args
+
+
+class _ProbeMath:
+    """An ``m`` whose functions record their call instead of computing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Call]:
+        return lambda *args: _Call(("m", name), args)
+
+
+def in_place(np: ModuleType, m: Maths, rule: Rule) -> Callable[[Any, Any, Any], Any] | None:
+    """``write(x, y, out)``: ``rule.forward(m, x, y)`` computed into ``out``
+    with NumPy's ``out=``, when the forward is one ufunc applied to the
+    operands and numbers (``x + y``, ``m.exp(x)``, ``m.maximum(x, 0.0)``);
+    ``None`` otherwise (``sigmoid``'s ``where``), for a copy of the result.
+
+    It is read from the rule itself, by running its forward on stand-ins, so
+    it computes exactly what ``rule.forward(m, ...)`` computes: the same
+    function on the same arguments, without allocating the result."""
+    if not rule.vectorizes:
+        return None
+    try:
+        call = rule.forward(_ProbeMath(), *(_Operand(k) for k in range(rule.arity)))
+    except Exception:  # a forward that does more than call functions: no in-place form
+        return None
+    if not isinstance(call, _Call) or any(isinstance(a, _Call) for a in call.args):
+        return None
+    if not all(isinstance(a, (_Operand, float, int)) for a in call.args):
+        return None
+    name = call.function
+    function = getattr(m, name[1]) if isinstance(name, tuple) else getattr(np, name)
+    if not isinstance(function, np.ufunc):
+        return None
+    return _writer(function, call.args)
+
+
+def _writer(f: Any, args: tuple[Any, ...]) -> Callable[[Any, Any, Any], Any]:
+    """``f(*args, out=out)`` with the operands put in: one small function per
+    shape of call, since this runs once per step and batch (no argument list
+    built at each call)."""
+    shape = tuple(a.k if isinstance(a, _Operand) else None for a in args)
+    if shape == (0,):
+        return lambda x, y, out: f(x, out=out)
+    if shape == (0, 1):
+        return lambda x, y, out: f(x, y, out=out)
+    if shape == (1, 0):
+        return lambda x, y, out: f(y, x, out=out)
+    if shape == (0, None):
+        c = args[1]
+        return lambda x, y, out: f(x, c, out=out)
+    if shape == (None, 0):
+        c = args[0]
+        return lambda x, y, out: f(c, x, out=out)
+
+    def write(x: Any, y: Any, out: Any) -> Any:  # any other arrangement (x * x, ...)
+        operands = (x, y)
+        return f(*(a if k is None else operands[k] for a, k in zip(args, shape)), out=out)
+
+    return write
+
+
+# ------------------------------------------------------------ errors
+def engine_error(
+    rule: Rule, operands: tuple[float, ...], labels: tuple[str | None, ...]
+) -> AutogradError | None:
+    """The error the scalar engine raises applying ``rule`` to Values holding
+    ``operands`` and labelled ``labels``, or ``None`` if it raises none.
+
+    Run with no mode bits (no recording, no anomaly check): only the
+    operation's own error counts, named as the engine names it."""
+    token = MODE.set(0)
+    try:
+        Value.apply_rule(rule, tuple(Value(x, label) for x, label in zip(operands, labels)))
+    except AutogradError as exc:
+        return exc
+    finally:
+        MODE.reset(token)
+    return None
+
+
+def _in_example(error: AutogradError, label: str | None, example: int) -> AutogradError:
+    named = error.naming(label)
+    return type(named)(
+        named.op, named.value, f"{named.message}, in batch example {example}", named.label
+    )
+
+
+def _all_finite(np: ModuleType, block: Any) -> bool:
+    """Whether every number of ``block`` is finite: one pass, no temporary
+    (NaN or inf anywhere makes the sum non-finite; a finite sum that
+    overflows only costs the full check)."""
+    return math.isfinite(block.sum())
+
+
+# ------------------------------------------------------------ steps
+@dataclass(frozen=True)
+class Group:
+    """Nodes of one rule at one depth, their results in consecutive rows.
+
+    ``blame[n]``: the operand labels and the label of member ``n``, for the
+    engine's error messages. ``write``: the rule's forward in place (see
+    :func:`in_place`), or ``None`` to copy its result."""
+
+    rule: Rule
+    kind: int  # storage of the results
+    out: slice  # their value rows
+    grad_rows: Any  # their gradient rows (slice or index array)
+    operands: tuple[tuple[int, Any], ...]  # (storage, value rows) per operand
+    scatters: tuple[Scatter | None, ...]  # per operand; None: no gradient to pass
+    blame: tuple[tuple[tuple[str | None, ...], str | None], ...]
+    write: Callable[[Any, Any, Any], Any] | None = None
+
+    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
+        operands = self.operands
+        kx, ix = operands[0]
+        x = store[kx][ix]
+        y = None
+        if len(operands) > 1:
+            ky, iy = operands[1]
+            y = store[ky][iy]
+        out = store[self.kind][self.out]
+        rule = self.rule
+        if self.write is not None:
+            self.write(x, y, out)
+        elif rule.vectorizes:
+            np.copyto(out, rule.forward(m, x) if y is None else rule.forward(m, x, y))
+        else:
+            return x, y, self._by_example(np, x, y, out)
+        if rule.domain.outside is not None or not _all_finite(np, out):
+            self._check(np, m, x, y, out)
+        return x, y, None
+
+    def _check(self, np: ModuleType, m: Maths, x: Any, y: Any, out: Any) -> None:
+        """Raise the engine's error where it would raise: outside the domain,
+        or a non-finite result from finite operands (an overflow, a division
+        by zero) for which the engine's float rule raises."""
+        outside = self.rule.domain.outside
+        bad = None
+        if outside is not None:
+            where = outside(m, x) if y is None else outside(m, x, y)
+            if np.any(where):
+                bad = np.broadcast_to(where, out.shape)
+        if not _all_finite(np, out):
+            overflow = ~np.isfinite(out) & np.isfinite(x)
+            if y is not None:
+                overflow &= np.isfinite(y)
+            bad = overflow if bad is None else bad | overflow
+        if bad is None or not bad.any():
+            return
+        xb = np.broadcast_to(x, out.shape)
+        yb = None if y is None else np.broadcast_to(y, out.shape)
+        examples, members = np.nonzero(bad.T)  # the first example first
+        for c, r in zip(examples.tolist(), members.tolist()):
+            operands = (float(xb[r, c]),) if yb is None else (float(xb[r, c]), float(yb[r, c]))
+            labels, label = self.blame[r]
+            error = engine_error(self.rule, operands, labels)
+            if error is not None:  # e.g. x * y overflowing is inf for the engine too
+                raise _in_example(error, label, c) from None
+
+    def _by_example(self, np: ModuleType, x: Any, y: Any, out: Any) -> tuple[Any, ...]:
+        """A rule written with ``math`` on floats: applied to each example
+        through the engine's :func:`apply`; its local derivatives are kept."""
+        rule = self.rule
+        rows, batch = out.shape
+        xs = np.broadcast_to(x, out.shape).tolist()
+        ys = None if y is None else np.broadcast_to(y, out.shape).tolist()
+        values = [[0.0] * batch for _ in range(rows)]
+        locals_ = [[[0.0] * batch for _ in range(rows)] for _ in rule.derivatives]
+        for c in range(batch):  # the first example first, as errors report it
+            for r in range(rows):
+                operands = (xs[r][c],) if ys is None else (xs[r][c], ys[r][c])
+                try:
+                    value, derivatives = apply(rule, operands)
+                except AutogradError:
+                    labels, label = self.blame[r]
+                    error = engine_error(rule, operands, labels)
+                    assert error is not None  # apply just raised it
+                    raise _in_example(error, label, c) from None
+                values[r][c] = value
+                for k, d in enumerate(derivatives):
+                    if d is not None:
+                        locals_[k][r][c] = d
+        out[...] = values
+        return tuple(
+            np.asarray(block) if differentiated else None
+            for block, differentiated in zip(locals_, rule.differentiable)
+        )
+
+    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+        if not any(self.scatters):
+            return
+        x, y, kept = saved
+        upstream = grads[self.kind][self.grad_rows]
+        if kept is not None:
+            locals_ = kept
+        else:
+            out = store[self.kind][self.out]
+            locals_ = self.rule.local(m, x, out) if y is None else self.rule.local(m, x, y, out)
+        for local, plan in zip(locals_, self.scatters):
+            if plan is None:
+                continue
+            if isinstance(local, float) and local == 1.0:
+                plan.add(np, grads, upstream, self.kind)
+            elif (
+                plan.kind == UNIFORM and self.kind == VARYING and np.shape(local) == upstream.shape
+            ):
+                # Σ over the batch of local · upstream, without the product's block
+                plan.add(np, grads, np.einsum("ij,ij->i", local, upstream)[:, None], UNIFORM)
+            else:
+                plan.add(np, grads, local * upstream, self.kind)
+
+
+@dataclass(frozen=True)
+class Outer:
+    """A layer's weights times its inputs: products ``w[j,k] · h[k]`` for
+    every neuron j and input k, ``w`` shared and ``h`` per example, whose
+    gradients arrive per neuron (each product is added into neuron j's sum).
+
+    Forward: one broadcast product into the ``(J, K, batch)`` block, the
+    engine's numbers. Backward: the product rule (∂/∂w = h, ∂/∂h = w) with its
+    sums over the batch and over the neurons done as matrix products,
+    instead of a ``(J·K × batch)`` block of terms: ∂/∂w[j,k] = Σ_b up[j]·h[k],
+    ∂/∂h[k] = Σ_j w[j,k]·up[j]."""
+
+    out: slice
+    shape: tuple[int, int]  # (J, K)
+    w_rows: Any  # value rows of w in u, j-major
+    h_rows: Any  # value rows of the K inputs in v
+    up_rows: Any  # gradient rows, in v, of what each neuron's products are added into
+    w_plan: Scatter | None  # gradient rows of w, j-major; None: not needed
+    h_grad_rows: Any  # gradient rows of the K inputs, or None
+
+    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
+        j, k = self.shape
+        w = store[UNIFORM][self.w_rows].reshape(j, k, 1)
+        out = store[VARYING][self.out]
+        np.multiply(w, store[VARYING][self.h_rows][None], out=out.reshape(j, k, out.shape[1]))
+        return None
+
+    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+        up = grads[VARYING][self.up_rows]  # (J, batch)
+        if self.w_plan is not None:
+            self.w_plan.add(np, grads, (up @ store[VARYING][self.h_rows].T).reshape(-1, 1), UNIFORM)
+        if self.h_grad_rows is not None:
+            w = store[UNIFORM][self.w_rows].reshape(self.shape)
+            grads[VARYING][self.h_grad_rows] += w.T @ up
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Chains of additions ``((a₀ + a₁) + a₂) + … + a_L`` (the Σ wᵢxᵢ + b of
+    a neuron) of one length and depth, summed into their output rows in
+    place, left to right: every partial sum is the engine's, bit for bit, and
+    none gets a row of its own. (``np.add.accumulate`` over a block would do
+    the same in one call but is several times slower on an outer axis.)"""
+
+    kind: int
+    out: slice
+    grad_rows: Any
+    elements: tuple[tuple[int, Any], ...]  # (storage, rows) of a₀, a₁, ... across the chains
+    scatters: tuple[Scatter, ...]  # each element's gradient is the chain's
+
+    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
+        out = store[self.kind][self.out]
+        (k0, r0), (k1, r1), *rest = self.elements
+        np.add(store[k0][r0], store[k1][r1], out=out)
+        for k, rows in rest:
+            np.add(out, store[k][rows], out=out)
+        return None
+
+    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+        if not self.scatters:
+            return
+        upstream = grads[self.kind][self.grad_rows]
+        for plan in self.scatters:
+            plan.add(np, grads, upstream, self.kind)
+
+
+#: Any step: ``forward(np, m, store) -> saved``, ``backward(np, m, store, grads, saved)``.
+Step = Group | Chain | Outer
