@@ -25,7 +25,7 @@ or drawing failed.
 >>> add_arguments(parser)
 >>> run(parser.parse_args(["x * y", "x=3", "y=4"]))
 name                     value                 gradient
-f                         12.0                      1.0
+L                         12.0                      1.0
 x                          3.0                      4.0
 y                          4.0                      3.0
 0

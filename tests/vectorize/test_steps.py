@@ -73,7 +73,9 @@ def test_in_place_forwards_are_read_from_the_rules(custom_m: None) -> None:
     """One ufunc on the operands and numbers has an out= form; anything
     else (sigmoid's where, a composition, a forward written with math) has none."""
     with_form = {name for name in RULES if in_place(np, M, RULES[name]) is not None}
-    assert with_form == (BUILTIN - {"sigmoid"}) | {"twice_m"}
+    # a subset, not a list of every rule: a new rule may or may not have one
+    assert BUILTIN - {"sigmoid"} <= with_form and "twice_m" in with_form
+    assert "sigmoid" not in with_form
 
 
 def test_in_place_forwards_compute_what_the_rules_compute(custom_m: None) -> None:
