@@ -39,9 +39,9 @@ class Spread:
         return cls(statistics.median(values), min(values), max(values), tuple(values))
 
     def format(self, digits: int = 1, suffix: str = "×") -> str:
-        """``14.1× (13.7–15.2)``; just the median when there is one figure."""
+        """``14.1× (13.7–15.2)``; just the median when the figures are all one."""
         median = f"{self.median:.{digits}f}{suffix}"
-        if len(self.values) == 1:
+        if self.low == self.high:
             return median
         return f"{median} ({self.low:.{digits}f}–{self.high:.{digits}f})"
 
