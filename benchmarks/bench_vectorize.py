@@ -30,6 +30,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,10 @@ def replay_training(points: int) -> tuple[Callable[[int], float], Recording, flo
         return total
 
     return step, rec, recording_seconds
+
+
+def replay_step(points: int) -> Callable[[int], float]:
+    return replay_training(points)[0]
 
 
 def numpy_training(points: int) -> Callable[[int], float]:
@@ -161,6 +166,11 @@ def fast_step_seconds(make: Callable[[], Callable[[int], float]]) -> float:
     return (time.perf_counter() - start) / STEPS
 
 
+def fresh_steps(make: Callable[[], Callable[[int], float]]) -> Callable[[], float]:
+    """A timer: seconds per step of a fresh 20-step run of ``make()``."""
+    return lambda: fast_step_seconds(make)
+
+
 def take_turns(timers: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
     """Seconds per step of each implementation, in turn, ``repeats`` rounds."""
     seconds: dict[str, list[float]] = {name: [] for name in timers}
@@ -203,10 +213,8 @@ def compare_implementations(repeats: int, pressure: PressureLog) -> dict[str, li
     timers = {
         "micrograd": lambda: slow_step_seconds(micro, next(rounds) % 100),
         "autograd_scalar scalar engine": lambda: slow_step_seconds(ours, next(rounds) % 100),
-        "autograd_scalar replay (vectorize)": lambda: fast_step_seconds(
-            lambda: replay_training(100)[0]
-        ),
-        "hand-written NumPy": lambda: fast_step_seconds(lambda: numpy_training(100)),
+        "autograd_scalar replay (vectorize)": fresh_steps(lambda: replay_training(100)[0]),
+        "hand-written NumPy": fresh_steps(lambda: numpy_training(100)),
     }
     with pressure.window("four implementations, 100 examples"):
         seconds = take_turns(timers, repeats)
@@ -233,8 +241,8 @@ def compare_batch_sizes(repeats: int, pressure: PressureLog) -> None:
     for points in (100, 1_000, 10_000):
         reps = max(3, repeats // (points // 100) if points > 100 else repeats)
         timers = {
-            "replay": lambda p=points: fast_step_seconds(lambda: replay_training(p)[0]),
-            "numpy": lambda p=points: fast_step_seconds(lambda: numpy_training(p)),
+            "replay": fresh_steps(partial(replay_step, points)),
+            "numpy": fresh_steps(partial(numpy_training, points)),
         }
         with pressure.window(f"replay and NumPy, {points:,} examples"):
             seconds = take_turns(timers, reps)
