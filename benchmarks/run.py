@@ -270,6 +270,8 @@ def measure(
     with pressure.window(label):
         take_turns(able, runs, repeats, gc_off_too, inner)
     measure_peaks(able, runs)
+    done = [f"{name} {ms(r.seconds)} ms" for name, r in runs.items() if r.seconds]
+    print(f"    median per run: {', '.join(done)}", file=sys.stderr)
     return Row(table, workload, size, runs, pressure.windows[label], inner)
 
 
@@ -486,7 +488,10 @@ def report(
     notes = check_agreement(rows) + error_notes(rows) + standing_notes(workers)
     print(header_lines(workers, skipped, args), end="\n\n")
     print(main_table([r for r in rows if r.table == "main"]), end="\n\n")
-    print("Scaling: the sum-of-products graph (2 leaves, 1 product, 1 sum per term)\n")
+    print(
+        "Scaling: the sum-of-products graph (2 leaves, 1 product, 1 sum per term); "
+        f"micrograd up to {args.micrograd_max:,} nodes (--micrograd-max)\n"
+    )
     print(scaling_table([r for r in rows if r.table == "scaling"]), end="\n\n")
     against: dict[str, Any] | None = None
     if args.against is not None and len([w for w in workers if w.info["kind"] == "tree"]) == 2:
@@ -561,8 +566,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--micrograd-max",
         type=int,
-        default=1_000_000,
-        help="largest graph of the scaling table micrograd builds (nodes)",
+        default=100_000,
+        help="largest graph of the scaling table micrograd builds, in nodes (at 10^6 its "
+        "runs take minutes each)",
     )
     args = parser.parse_args(argv)
     if args.repeats is None:
