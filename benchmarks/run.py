@@ -69,6 +69,7 @@ OPTIONAL = ("torch", "hips")  # slow to import and to run: only the step and the
 # one final collection (whose cost is the heap's size, not the graph's) does not dominate
 SCALING_NODES_PER_RUN = 100_000
 CHECK_TOLERANCE = 1e-9  # relative: every engine computes the same arithmetic
+BUSY = 0.10  # a workload during which some task waited for a CPU this share of the time
 LABELS = {
     "training": "training step (MLP 2-16-16-1, 100 moons)",
     "chain": "chain, {size:,} deep",
@@ -291,6 +292,19 @@ def check_agreement(rows: list[Row]) -> list[str]:
     return notes
 
 
+def busy_notes(rows: list[Row]) -> list[str]:
+    """A warning when other processes competed for the CPUs during the timings."""
+    busy = [r for r in rows if (r.pressure.stalled_share or 0.0) > BUSY]
+    if not busy:
+        return []
+    worst = max(r.pressure.stalled_share or 0.0 for r in busy)
+    return [
+        f"BUSY MACHINE: during {len(busy)} of {len(rows)} workloads some task waited for a "
+        f"CPU more than {BUSY:.0%} of the time (up to {worst:.0%}): the ratios above are "
+        "not to be trusted; run again on a quiet machine."
+    ]
+
+
 def error_notes(rows: list[Row]) -> list[str]:
     return [
         f"{row.label}: {name} failed: {engine.error}"
@@ -485,7 +499,8 @@ def report(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     """Print the markdown report; return the JSON document."""
-    notes = check_agreement(rows) + error_notes(rows) + standing_notes(workers)
+    notes = busy_notes(rows) + check_agreement(rows) + error_notes(rows)
+    notes += standing_notes(workers)
     print(header_lines(workers, skipped, args), end="\n\n")
     print(main_table([r for r in rows if r.table == "main"]), end="\n\n")
     print(

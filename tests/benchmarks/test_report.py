@@ -160,3 +160,14 @@ def test_collector_clock_counts_collections_and_unhooks():
 
 def test_hold_heap():
     assert len(hold_heap(5)) == 5
+
+
+def test_a_busy_machine_is_called_out():
+    quiet = training_row()
+    assert run.busy_notes([quiet]) == []  # stalled 1 % of the time
+    busy = training_row()
+    busy.pressure = PressureWindow(
+        PressureReading(50.0, 0, 0.0), PressureReading(60.0, 600_000, 1.0)
+    )
+    (note,) = run.busy_notes([quiet, busy])
+    assert note.startswith("BUSY MACHINE: during 1 of 2 workloads") and "up to 60%" in note
