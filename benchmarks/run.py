@@ -300,8 +300,8 @@ def busy_notes(rows: list[Row]) -> list[str]:
     worst = max(r.pressure.stalled_share or 0.0 for r in busy)
     return [
         f"BUSY MACHINE: during {len(busy)} of {len(rows)} workloads some task waited for a "
-        f"CPU more than {BUSY:.0%} of the time (up to {worst:.0%}): the ratios above are "
-        "not to be trusted; run again on a quiet machine."
+        f"CPU more than {BUSY:.0%} of the time (up to {worst:.1%}): their ratios are not to "
+        f"be trusted; run again on a quiet machine ({'; '.join(r.label for r in busy)})."
     ]
 
 

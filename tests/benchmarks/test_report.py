@@ -170,4 +170,4 @@ def test_a_busy_machine_is_called_out():
         PressureReading(50.0, 0, 0.0), PressureReading(60.0, 600_000, 1.0)
     )
     (note,) = run.busy_notes([quiet, busy])
-    assert note.startswith("BUSY MACHINE: during 1 of 2 workloads") and "up to 60%" in note
+    assert note.startswith("BUSY MACHINE: during 1 of 2 workloads") and "up to 60.0%" in note
