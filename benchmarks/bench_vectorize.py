@@ -16,7 +16,10 @@ learning-rate schedule. Four implementations, all from the same weights
 
 All four run 20 SGD steps; their losses must agree to 1e-12 (relative).
 Then: time per step and ratios, the scaling with the batch size (100,
-1,000, 10,000 examples), and the one-time cost of recording.
+1,000, 10,000 examples), and the one-time cost of recording. The
+implementations take turns (A, B, C, D, A, ...); ratios are the medians of
+each round's paired ratios, with min–max, and the CPU pressure is read
+around each comparison (see stats.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 import workloads  # noqa: E402
+from stats import PressureLog, Spread, alternate, markdown_table, paired_ratios  # noqa: E402
 
 from autograd_scalar.core.value import Value  # noqa: E402
 from autograd_scalar.vectorize import Recording, record  # noqa: E402
@@ -47,10 +52,6 @@ except ImportError:  # pragma: no cover - reported in the output
 SIZES = [2, 16, 16, 1]
 STEPS = 20
 L2 = 1e-4
-
-
-def learning_rate(k: int) -> float:
-    return 1.0 - 0.9 * k / 100  # micrograd's demo schedule
 
 
 # ------------------------------------------------------------ engines
@@ -83,12 +84,16 @@ def replay_training(points: int) -> tuple[Callable[[int], float], Recording, flo
         w = np.fromiter((p.data for p in params), dtype=float, count=len(params))
         data_loss = sum(values.tolist()) * (1.0 / len(values))
         total = data_loss + L2 * float(np.dot(w, w))
-        w -= learning_rate(k) * (grads + 2 * L2 * w)
+        w -= workloads.learning_rate(k) * (grads + 2 * L2 * w)
         for p, new in zip(params, w.tolist()):
             p.data = new
         return total
 
     return step, rec, recording_seconds
+
+
+def replay_step(points: int) -> Callable[[int], float]:
+    return replay_training(points)[0]
 
 
 def numpy_training(points: int) -> Callable[[int], float]:
@@ -115,7 +120,7 @@ def numpy_training(points: int) -> Callable[[int], float]:
         gz1 = (gz2 @ W[1]) * (z1 > 0.0)
         grads_w = [gz1.T @ X, gz2.T @ h1, (gs @ h2)[None, :]]
         grads_b = [gz1.sum(axis=0), gz2.sum(axis=0), np.array([gs.sum()])]
-        lr = learning_rate(k)
+        lr = workloads.learning_rate(k)
         for i in range(3):
             W[i] -= lr * (grads_w[i] + 2 * L2 * W[i])
             b[i] -= lr * (grads_b[i] + 2 * L2 * b[i])
@@ -141,44 +146,51 @@ def run_steps(
     return losses, times
 
 
-def fast_step_seconds(make: Callable[[], Callable[[int], float]], repeats: int) -> float:
-    """Median seconds per step over ``repeats`` fresh 20-step runs (the
-    cheap steps are too short to time one by one)."""
-    per_step = []
-    for _ in range(repeats):
-        step = make()
-        gc.collect()
-        start = time.perf_counter()
-        for k in range(STEPS):
-            step(k)
-        per_step.append((time.perf_counter() - start) / STEPS)
-    return statistics.median(per_step)
+def slow_step_seconds(step: Callable[[int], float], k: int) -> float:
+    """Seconds of one step of a long-running training (a scalar engine)."""
+    gc.collect()
+    start = time.perf_counter()
+    step(k)
+    gc.collect()
+    return time.perf_counter() - start
+
+
+def fast_step_seconds(make: Callable[[], Callable[[int], float]]) -> float:
+    """Seconds per step of a fresh 20-step run (the cheap steps are too short
+    to time one by one)."""
+    step = make()
+    gc.collect()
+    start = time.perf_counter()
+    for k in range(STEPS):
+        step(k)
+    return (time.perf_counter() - start) / STEPS
+
+
+def fresh_steps(make: Callable[[], Callable[[int], float]]) -> Callable[[], float]:
+    """A timer: seconds per step of a fresh 20-step run of ``make()``."""
+    return lambda: fast_step_seconds(make)
+
+
+def take_turns(timers: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
+    """Seconds per step of each implementation, in turn, ``repeats`` rounds."""
+    seconds: dict[str, list[float]] = {name: [] for name in timers}
+    for _, name in alternate(list(timers), repeats):
+        seconds[name].append(timers[name]())
+    return seconds
 
 
 def max_relative(a: list[float], b: list[float]) -> float:
     return max(abs(x - y) / max(abs(x), abs(y), 1e-300) for x, y in zip(a, b))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke test")
-    args = parser.parse_args()
-    if MicroValue is None:
-        print("micrograd is not installed: pip install -e '.[bench]'", file=sys.stderr)
-        return 2
-    repeats = 3 if args.quick else 15
-
-    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
-    print(f"MLP {'-'.join(map(str, SIZES))} ReLU, SVM loss + {L2}·L2, {STEPS} SGD steps\n")
-
-    micro_losses, micro_times = run_steps(scalar_training(MicroValue, 100))
-    ours_losses, ours_times = run_steps(scalar_training(Value, 100))
-    replay_step, rec, recording_seconds = replay_training(100)
+# ------------------------------------------------------------ the steps of the run
+def check_losses() -> bool:
+    """All four implementations, 20 steps each: their losses must agree."""
+    micro_losses, _ = run_steps(scalar_training(MicroValue, 100))
+    ours_losses, _ = run_steps(scalar_training(Value, 100))
+    replay_step, rec, _ = replay_training(100)
     replay_losses, _ = run_steps(replay_step)
     numpy_losses, _ = run_steps(numpy_training(100))
-
     print(f"recording: {rec}")
     print(f"losses, step 1 → {STEPS}: {micro_losses[0]:.12f} → {micro_losses[-1]:.12f}")
     agree = True
@@ -191,49 +203,103 @@ def main() -> int:
         agree &= diff <= 1e-12
         print(f"  max relative difference from micrograd, {name}: {diff:.1e}")
     print(f"  all {STEPS} losses agree to 1e-12: {agree}\n")
+    return agree
 
-    micro = statistics.median(micro_times)
-    ours = statistics.median(ours_times)
-    replay = fast_step_seconds(lambda: replay_training(100)[0], repeats)
-    hand = fast_step_seconds(lambda: numpy_training(100), repeats)
-    print("| implementation | ms / step | micrograd ÷ this | this ÷ hand-written NumPy |")
-    print("|---|---:|---:|---:|")
-    for name, seconds in [
-        ("micrograd", micro),
-        ("autograd_scalar scalar engine", ours),
-        ("autograd_scalar replay (vectorize)", replay),
-        ("hand-written NumPy", hand),
-    ]:
-        print(f"| {name} | {1e3 * seconds:.3f} | {micro / seconds:.1f}x | {seconds / hand:.1f}x |")
-    print(
-        f"\nreplay: {micro / replay:.0f}x faster than micrograd (target ≥ 200x), "
-        f"{replay / hand:.1f}x the hand-written NumPy time (target ≤ 10x)"
+
+def compare_implementations(repeats: int, pressure: PressureLog) -> dict[str, list[float]]:
+    """Seconds per step of the four, taking turns; the table of paired ratios."""
+    micro, ours = scalar_training(MicroValue, 100), scalar_training(Value, 100)
+    rounds = iter(range(1_000_000))
+    timers = {
+        "micrograd": lambda: slow_step_seconds(micro, next(rounds) % 100),
+        "autograd_scalar scalar engine": lambda: slow_step_seconds(ours, next(rounds) % 100),
+        "autograd_scalar replay (vectorize)": fresh_steps(lambda: replay_training(100)[0]),
+        "hand-written NumPy": fresh_steps(lambda: numpy_training(100)),
+    }
+    with pressure.window("four implementations, 100 examples"):
+        seconds = take_turns(timers, repeats)
+    rows = []
+    for name, times in seconds.items():
+        rows.append(
+            [
+                name,
+                f"{1e3 * Spread.of(times).median:.3f}",
+                paired_ratios(seconds["micrograd"], times).format(0 if "micro" in name else 1),
+                paired_ratios(times, seconds["hand-written NumPy"]).format(1),
+            ]
+        )
+    headers = ["implementation", "ms / step (median)", "micrograd ÷ this", "this ÷ hand NumPy"]
+    print(markdown_table(headers, rows, "lrrr"))
+    print("(ratios: medians of the rounds' paired ratios, min–max in brackets)\n")
+    return seconds
+
+
+def compare_batch_sizes(repeats: int, pressure: PressureLog) -> None:
+    """The replay against hand-written NumPy at 100, 1,000, 10,000 examples."""
+    print("Scaling with the batch size (ms per SGD step):\n")
+    rows = []
+    for points in (100, 1_000, 10_000):
+        reps = max(3, repeats // (points // 100) if points > 100 else repeats)
+        timers = {
+            "replay": fresh_steps(partial(replay_step, points)),
+            "numpy": fresh_steps(partial(numpy_training, points)),
+        }
+        with pressure.window(f"replay and NumPy, {points:,} examples"):
+            seconds = take_turns(timers, reps)
+        replay = Spread.of(seconds["replay"]).median
+        rows.append(
+            [
+                f"{points:,}",
+                f"{1e3 * replay:.3f}",
+                f"{1e3 * Spread.of(seconds['numpy']).median:.3f}",
+                paired_ratios(seconds["replay"], seconds["numpy"]).format(1),
+                f"{1e6 * replay / points:.2f}",
+            ]
+        )
+    headers = ["examples", "replay", "hand-written NumPy", "ratio", "replay µs / example"]
+    print(markdown_table(headers, rows, "rrrrr"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke test")
+    args = parser.parse_args()
+    if MicroValue is None:
+        print("micrograd is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    repeats = 3 if args.quick else 15
+    pressure = PressureLog()
+
+    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
+    print(f"MLP {'-'.join(map(str, SIZES))} ReLU, SVM loss + {L2}·L2, {STEPS} SGD steps\n")
+    agree = check_losses()
+    seconds = compare_implementations(repeats, pressure)
+    replay = Spread.of(seconds["autograd_scalar replay (vectorize)"]).median
+
     # micrograd's closures make reference cycles: most of its time above is
     # the collection of its graph. Without forcing it, for the record:
     _, lazy = run_steps(scalar_training(MicroValue, 100), steps=5, collect=False)
     print(
         f"micrograd without forcing gc.collect() after each step: "
         f"{1e3 * statistics.median(lazy):.1f} ms / step, "
-        f"{statistics.median(lazy) / replay:.0f}x the replay"
+        f"{statistics.median(lazy) / replay:.0f}x the replay\n"
     )
+    compare_batch_sizes(repeats, pressure)
 
-    print("\nScaling with the batch size (ms per SGD step):\n")
-    print("| examples | replay | hand-written NumPy | ratio | replay µs / example |")
-    print("|---:|---:|---:|---:|---:|")
-    for points in (100, 1_000, 10_000):
-        reps = max(3, repeats // (points // 100) if points > 100 else repeats)
-        r = fast_step_seconds(lambda points=points: replay_training(points)[0], reps)
-        h = fast_step_seconds(lambda points=points: numpy_training(points), reps)
-        print(
-            f"| {points:,} | {1e3 * r:.3f} | {1e3 * h:.3f} | {r / h:.1f}x "
-            f"| {1e6 * r / points:.2f} |"
-        )
-
+    _, _, recording_seconds = replay_training(100)
     print(
         f"\nOne-time cost of recording (trace one example, re-record two to check the "
         f"structure, compile): {1e3 * recording_seconds:.1f} ms "
-        f"= {recording_seconds / replay:.1f} replayed steps"
+        f"= {recording_seconds / replay:.1f} replayed steps\n"
+    )
+    print(
+        markdown_table(
+            ["measured", "CPU pressure, some avg10 before → after"],
+            [[n, w.format()] for n, w in pressure.windows.items()],
+            "ll",
+        )
     )
     return 0 if agree else 1
 

@@ -1,216 +1,612 @@
-"""Benchmark autograd_scalar against micrograd, side by side in one process.
+"""Benchmark autograd_scalar against micrograd (and PyTorch, HIPS autograd, an older tree).
 
-    python benchmarks/run.py            # full sizes (a few minutes)
-    python benchmarks/run.py --quick    # small sizes, a smoke test
+    python benchmarks/run.py                          # full sizes (a few minutes)
+    python benchmarks/run.py --quick                  # small sizes, a smoke test (CI)
+    python benchmarks/run.py --against ../old-tree    # also that checkout, new ÷ old
+    python benchmarks/run.py --json out.json          # also write every figure
 
-Each engine pays for freeing its own graph inside its own timing: every timed
-run ends with ``gc.collect()``, with Python's default garbage collector on.
-Peak memory is measured in a separate, untimed run under ``tracemalloc``.
+How it measures. Each engine runs in its own worker process (benchmarks/worker.py),
+so that no engine's imports slow another's garbage collector, and two checkouts
+of autograd_scalar can be compared. Workers stay up for the whole run; for each
+workload every engine runs it once untimed, then the engines take turns, one
+timed run each per round (A, B, C, A, B, C, ...). Ratios are taken between the
+runs of the same round and reported as their median with min–max. Each timed run
+ends with ``gc.collect()``, with the collector on, so an engine pays for freeing
+its own graph; the time spent in collections is measured with ``gc.callbacks``.
+Peak memory comes from one more, untimed run under ``tracemalloc``. The CPU
+pressure (``some avg10`` of /proc/pressure/cpu, and the share of the wall time
+in which some task waited for a CPU) is read before and after each workload.
+
+Engines: ``autograd_scalar`` (this checkout), ``micrograd``, and when installed
+``torch`` (0-dim float64 tensors) and ``hips`` (HIPS autograd), which run the
+training step and the chain only; ``--against PATH`` adds the checkout at PATH as
+``autograd_scalar@NAME`` (NAME: the folder's name).
+
+JSON (``--json PATH``, schema 2)::
+
+    {"schema": 2, "python": "3.11.7", "cpus": 2, "quick": false, "repeats": 5,
+     "heap_objects": 0,
+     "engines": {NAME: {"kind", "version", "file", "workloads", ...}},
+     "skipped": {NAME: "why"},
+     "rows": [{"table": "main" | "scaling" | "against", "workload": "training" |
+               "chain" | "sum_products", "size": int, "label": str, "nodes": int,
+               "runs_per_timed_run": int,
+               "pressure": {"some_avg10_before", "some_avg10_after", "stalled_share"},
+               "engines": {NAME: {"seconds": [per round], "gc_seconds": [...],
+                                  "seconds_gc_off": [...] (scaling rows),
+                                  "peak_bytes": int | null, "error": str (if any)}},
+               "speedup_vs_micrograd": {NAME: SPREAD}}],
+     "against": {"new": NAME, "old": NAME,
+                 "rows": [{"label", "time_ratio_new_over_old": SPREAD,
+                           "bytes_per_node": {NAME: float | null}}]} | null,
+     "notes": [str]}
+
+    SPREAD = {"median", "min", "max", "values"}; seconds are per run, not per node.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import statistics
+import os
+import platform
+import subprocess
 import sys
-import time
-import tracemalloc
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-import workloads  # noqa: E402
+from stats import PressureLog, PressureWindow, Spread, markdown_table, paired_ratios  # noqa: E402
 
-from autograd_scalar import Value as OurValue  # noqa: E402
+THIS_TREE = HERE.parent
+OURS = "autograd_scalar"
+MICROGRAD = "micrograd"
+OPTIONAL = ("torch", "hips")  # slow to import and to run: only the step and the chain
+# small graphs of the scaling table are built this many nodes' worth per timed run, so that
+# one final collection (whose cost is the heap's size, not the graph's) does not dominate
+SCALING_NODES_PER_RUN = 100_000
+CHECK_TOLERANCE = 1e-9  # relative: every engine computes the same arithmetic
+BUSY = 0.10  # a workload during which some task waited for a CPU this share of the time
+LABELS = {
+    "training": "training step (MLP 2-16-16-1, 100 moons)",
+    "chain": "chain, {size:,} deep",
+    "sum_products": "sum of {size:,} products",
+}
 
-try:
-    from micrograd.engine import Value as MicroValue
-except ImportError:  # pragma: no cover - reported in the output
-    MicroValue = None
+
+def label_of(table: str, workload: str, size: int) -> str:
+    label = LABELS[workload].format(size=size)
+    if table == "scaling":
+        label += f" ({4 * size + 1:,} nodes)"
+    return label
 
 
-def timed(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median seconds of ``run()`` (including collecting its garbage)."""
-    times = []
-    result = None
+# ------------------------------------------------------------ workers
+class Worker:
+    """One engine in its own process, answering JSON requests (see worker.py)."""
+
+    def __init__(self, name: str, kind: str, tree: Path | None, heap_objects: int) -> None:
+        command = [sys.executable, str(HERE / "worker.py"), "--engine", kind]
+        command += ["--heap-objects", str(heap_objects)]
+        if tree is not None:
+            command += ["--tree", str(tree)]
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        self.name = name
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        self.info: dict[str, Any] = {"kind": kind, **self._read()}
+
+    def ask(self, op: str, **request: Any) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def runs(self, workload: str) -> bool:
+        return workload in self.info.get("workloads", ())
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            return {"error": f"worker exited with code {self.process.wait()}"}
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+
+def start_workers(args: argparse.Namespace) -> tuple[list[Worker], dict[str, str]]:
+    """The engines to compare, in the order they take turns; and those skipped."""
+    wanted: list[tuple[str, str, Path | None]] = [(OURS, "tree", THIS_TREE)]
+    if args.against is not None:
+        wanted.append((f"{OURS}@{args.against.resolve().name}", "tree", args.against))
+    wanted += [(MICROGRAD, "micrograd", None), ("torch", "torch", None), ("hips", "hips", None)]
+    workers, skipped = [], {}
+    for name, kind, tree in wanted:
+        if args.engines and name not in args.engines and kind not in args.engines:
+            continue
+        if kind in OPTIONAL and args.quick and not args.engines:
+            skipped[name] = "not run with --quick unless named with --engines"
+            continue
+        worker = Worker(name, kind, tree, args.heap_objects)
+        reason = worker.info.get("unavailable") or worker.info.get("error")
+        if reason:
+            skipped[name] = reason
+            worker.close()
+        else:
+            workers.append(worker)
+    return workers, skipped
+
+
+# ------------------------------------------------------------ measuring
+@dataclass
+class EngineRuns:
+    seconds: list[float] = field(default_factory=list)
+    gc_seconds: list[float] = field(default_factory=list)
+    seconds_gc_off: list[float] = field(default_factory=list)
+    checks: list[float] = field(default_factory=list)
+    peak: int | None = None
+    nodes: int | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "seconds": self.seconds,
+            "gc_seconds": self.gc_seconds,
+            "peak_bytes": self.peak,
+        }
+        if self.seconds_gc_off:
+            out["seconds_gc_off"] = self.seconds_gc_off
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class Row:
+    table: str
+    workload: str
+    size: int
+    runs: dict[str, EngineRuns]
+    pressure: PressureWindow
+    inner: int = 1  # runs per timed run (small graphs of the scaling table)
+
+    @property
+    def label(self) -> str:
+        return label_of(self.table, self.workload, self.size)
+
+    @property
+    def nodes(self) -> int | None:
+        counts = [r.nodes for r in self.runs.values() if r.nodes is not None]
+        return counts[0] if counts else None
+
+    def ok(self, name: str) -> bool:
+        runs = self.runs.get(name)
+        return runs is not None and runs.error is None and bool(runs.seconds)
+
+    def ratio(self, slow: str, fast: str, gc_off: bool = False) -> Spread | None:
+        """Paired ``time(slow) / time(fast)``: how many times faster ``fast`` is."""
+        if not (self.ok(slow) and self.ok(fast)):
+            return None
+        if gc_off:
+            return paired_ratios(self.runs[slow].seconds_gc_off, self.runs[fast].seconds_gc_off)
+        return paired_ratios(self.runs[slow].seconds, self.runs[fast].seconds)
+
+    def bytes_per_node(self, name: str) -> float | None:
+        runs = self.runs.get(name)
+        if runs is None or runs.peak is None or not self.nodes:
+            return None
+        return runs.peak / self.nodes
+
+
+def prepare(workers: list[Worker], workload: str, size: int) -> dict[str, EngineRuns]:
+    """Build each engine's workload and run it once, untimed (warm-up and check)."""
+    runs: dict[str, EngineRuns] = {}
+    for worker in workers:
+        answer = worker.ask("prepare", workload=workload, size=size)
+        if "error" not in answer:
+            answer = {**worker.ask("time", gc=True), "nodes": answer["nodes"]}
+        runs[worker.name] = EngineRuns(nodes=answer.get("nodes"), error=answer.get("error"))
+    return runs
+
+
+def take_turns(
+    workers: list[Worker],
+    runs: dict[str, EngineRuns],
+    repeats: int,
+    gc_off_too: bool,
+    inner: int,
+) -> None:
+    """Timed rounds: each engine once per round, in turn (A, B, A, B, ...)."""
+    modes = (True, False) if gc_off_too else (True,)
     for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        result = run()
-        gc.collect()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for automatic in modes:
+            for worker in workers:
+                engine = runs[worker.name]
+                if engine.error:
+                    continue
+                answer = worker.ask("time", gc=automatic, inner=inner)
+                if "error" in answer:
+                    engine.error = answer["error"]
+                elif automatic:
+                    engine.seconds.append(answer["seconds"])
+                    engine.gc_seconds.append(answer["gc_seconds"])
+                    engine.checks.append(answer["check"])
+                else:
+                    engine.seconds_gc_off.append(answer["seconds"])
 
 
-def peak_bytes(run: Callable[[], Any]) -> int:
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    run()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak - base
+def measure_peaks(workers: list[Worker], runs: dict[str, EngineRuns]) -> None:
+    for worker in workers:
+        engine = runs[worker.name]
+        if not engine.error:
+            engine.peak = worker.ask("peak").get("peak")
 
 
-def training(value: Any, repeats: int, points: int) -> dict[str, Any]:
-    xs, ys = workloads.two_moons(points)
-    layers = workloads.make_mlp(value, [2, 16, 16, 1])
-    state = {"k": 0}
+def measure(
+    workers: list[Worker],
+    table: str,
+    workload: str,
+    size: int,
+    repeats: int,
+    pressure: PressureLog,
+    gc_off_too: bool = False,
+    inner: int = 1,
+) -> Row:
+    """One workload on every engine that runs it: warm-up, timed rounds, peaks.
 
-    def step() -> float:
-        state["k"] += 1
-        return workloads.training_step(value, layers, xs, ys, state["k"])
-
-    # Count the graph once: the same build, kept alive.
-    inputs = [[value(v) for v in row] for row in xs]
-    scores = [workloads.mlp_forward(layers, x) for x in inputs]
-    losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
-    params = [p for layer in layers for neuron in layer for p in neuron]
-    total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
-    nodes = workloads.count_nodes(total)
-    del inputs, scores, losses, total
-    seconds, _ = timed(step, repeats)
-    peak = peak_bytes(step)
-    return {"seconds": seconds, "nodes": nodes, "peak": peak}
-
-
-def chain(value: Any, depth: int, repeats: int) -> dict[str, Any]:
-    def run() -> float:
-        x, y = workloads.chain(value, depth)
-        y.backward()
-        return float(x.grad)
-
-    seconds, grad = timed(run, repeats)
-    expected = (1.0 + 1e-7) ** depth
-    if abs(grad - expected) > 1e-9 * expected:
-        raise AssertionError(f"chain gradient {grad} != {expected}")
-    return {"seconds": seconds, "nodes": depth + 2, "peak": peak_bytes(run)}
+    A timed run is ``inner`` runs back to back and one final collection."""
+    able = [w for w in workers if w.runs(workload)]
+    label = f"{table}: {label_of(table, workload, size)}"
+    print(f"  {label} ({', '.join(w.name for w in able)})", file=sys.stderr)
+    runs = prepare(able, workload, size)
+    with pressure.window(label):
+        take_turns(able, runs, repeats, gc_off_too, inner)
+    measure_peaks(able, runs)
+    done = [f"{name} {ms(r.seconds)} ms" for name, r in runs.items() if r.seconds]
+    print(f"    median per run: {', '.join(done)}", file=sys.stderr)
+    return Row(table, workload, size, runs, pressure.windows[label], inner)
 
 
-def sum_products(value: Any, n: int, repeats: int) -> dict[str, Any]:
-    def run() -> Any:
-        a, total = workloads.sum_of_products(value, n)
-        total.backward()
-        return a
-
-    seconds, _ = timed(run, repeats)
-    # 2n leaves, n products, n additions, plus the 0 that sum() starts from
-    return {"seconds": seconds, "nodes": 4 * n + 1, "peak": peak_bytes(run)}
-
-
-def micrograd_guarded(fn: Callable[[], dict[str, Any]], depth: int) -> dict[str, Any]:
-    """micrograd's topological sort is recursive: raise the limit for it."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 2 * depth + 1000))
-    try:
-        return fn()
-    except RecursionError as exc:  # pragma: no cover - reported
-        return {"error": f"RecursionError: {exc}"}
-    finally:
-        sys.setrecursionlimit(old)
+# ------------------------------------------------------------ checks
+def check_agreement(rows: list[Row]) -> list[str]:
+    """Every engine's result of every round must match this tree's."""
+    notes = []
+    for row in rows:
+        reference = row.runs.get(OURS)
+        if reference is None or not reference.checks:
+            continue
+        for name, engine in row.runs.items():
+            for ours, theirs in zip(reference.checks, engine.checks):
+                if abs(ours - theirs) > CHECK_TOLERANCE * max(abs(ours), abs(theirs), 1e-300):
+                    notes.append(f"{row.label}: {name} computed {theirs!r}, {OURS} {ours!r}")
+                    break
+    return notes
 
 
-def micrograd_default_limit(depth: int) -> str:
-    """What micrograd does on a chain at Python's default recursion limit."""
-    assert MicroValue is not None
-    try:
-        _, y = workloads.chain(MicroValue, depth)
-        y.backward()
-    except RecursionError:
-        return "RecursionError"
-    return "ok"
+def busy_notes(rows: list[Row]) -> list[str]:
+    """A warning when other processes competed for the CPUs during the timings."""
+    busy = [r for r in rows if (r.pressure.stalled_share or 0.0) > BUSY]
+    if not busy:
+        return []
+    worst = max(r.pressure.stalled_share or 0.0 for r in busy)
+    return [
+        f"BUSY MACHINE: during {len(busy)} of {len(rows)} workloads some task waited for a "
+        f"CPU more than {BUSY:.0%} of the time (up to {worst:.1%}): their ratios are not to "
+        f"be trusted; run again on a quiet machine ({'; '.join(r.label for r in busy)})."
+    ]
 
 
-def main() -> int:
+def error_notes(rows: list[Row]) -> list[str]:
+    return [
+        f"{row.label}: {name} failed: {engine.error}"
+        for row in rows
+        for name, engine in row.runs.items()
+        if engine.error
+    ]
+
+
+# ------------------------------------------------------------ reporting
+def ms(seconds: list[float]) -> str:
+    return f"{1e3 * Spread.of(seconds).median:,.1f}"
+
+
+def ns_per_node(seconds: list[float], nodes: int | None) -> str:
+    if not nodes or not seconds:
+        return ""
+    return f"{1e9 * Spread.of(seconds).median / nodes:,.0f}"
+
+
+def optional(value: float | None, fmt: str) -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def main_table(rows: list[Row]) -> str:
+    headers = ["workload", "nodes", "engine", "ms (median)", "ns/node", "bytes/node"]
+    headers.append("speed vs micrograd, median (min–max)")
+    cells = []
+    for row in rows:
+        for i, (name, engine) in enumerate(row.runs.items()):
+            first = i == 0
+            if engine.error:
+                cells.append([row.label if first else "", "", name, "failed", "", "", ""])
+                continue
+            speed = row.ratio(MICROGRAD, name)
+            cells.append(
+                [
+                    row.label if first else "",
+                    optional(row.nodes, ",") if first else "",
+                    name,
+                    ms(engine.seconds),
+                    ns_per_node(engine.seconds, row.nodes),
+                    optional(row.bytes_per_node(name), ",.0f"),
+                    "1×" if name == MICROGRAD else "" if speed is None else speed.format(),
+                ]
+            )
+    return markdown_table(headers, cells, "lrlrrrr")
+
+
+def scaling_table(rows: list[Row]) -> str:
+    headers = ["nodes", "engine", "ns/node", "collector's share", "ns/node, automatic gc off"]
+    cells = []
+    for row in rows:
+        for name, engine in row.runs.items():
+            if engine.error:
+                cells.append([optional(row.nodes, ","), name, "failed", "", ""])
+                continue
+            share = Spread.of([g / s for g, s in zip(engine.gc_seconds, engine.seconds)])
+            cells.append(
+                [
+                    optional(row.nodes, ","),
+                    name,
+                    ns_per_node(engine.seconds, row.nodes),
+                    f"{100 * share.median:.0f} % ({100 * share.low:.0f}–{100 * share.high:.0f})",
+                    ns_per_node(engine.seconds_gc_off, row.nodes),
+                ]
+            )
+    return markdown_table(headers, cells, "rlrrr")
+
+
+def pressure_table(log: PressureLog) -> str:
+    cells = [[name, window.format()] for name, window in log.windows.items()]
+    headers = ["workload", "CPU pressure, some avg10 before → after (stalled share)"]
+    return markdown_table(headers, cells, "ll")
+
+
+@dataclass
+class AgainstRow:
+    label: str
+    ratio: Spread | None
+    bytes_per_node: dict[str, float | None]
+
+
+def against_rows(rows: list[Row], new: str, old: str) -> list[AgainstRow]:
+    """The training step and the 100,000-deep chain, new ÷ old."""
+    picked = [r for r in rows if r.workload == "training" and r.table == "main"]
+    picked += [r for r in rows if r.workload == "chain" and r.size == 100_000][:1]
+    return [
+        AgainstRow(
+            r.label,
+            r.ratio(new, old),
+            {name: r.bytes_per_node(name) for name in (new, old)},
+        )
+        for r in picked
+    ]
+
+
+def against_table(comparison: list[AgainstRow], new: str, old: str) -> str:
+    headers = ["workload", f"time {new} ÷ {old}, median (min–max)"]
+    headers += [f"bytes/node {new}", f"bytes/node {old}"]
+    cells = [
+        [
+            row.label,
+            "failed" if row.ratio is None else row.ratio.format(3, ""),
+            optional(row.bytes_per_node[new], ".0f"),
+            optional(row.bytes_per_node[old], ".0f"),
+        ]
+        for row in comparison
+    ]
+    return markdown_table(headers, cells, "lrrr")
+
+
+def header_lines(workers: list[Worker], skipped: dict[str, str], args: argparse.Namespace) -> str:
+    lines = [
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{args.repeats} timed rounds per workload"
+        + (
+            f", each worker holding {args.heap_objects:,} extra live objects"
+            if args.heap_objects
+            else ""
+        )
+    ]
+    for worker in workers:
+        info = worker.info
+        lines.append(f"- {worker.name}: {info.get('version')} from {info.get('file')}")
+    for name, reason in skipped.items():
+        lines.append(f"- {name}: skipped ({reason})")
+    return "\n".join(lines)
+
+
+def standing_notes(workers: list[Worker]) -> list[str]:
+    notes = []
+    names = {w.name: w for w in workers}
+    if MICROGRAD in names:
+        limit = names[MICROGRAD].info.get("at_default_recursion_limit")
+        notes.append(
+            f"micrograd sorts recursively: its recursion limit is raised for the deep "
+            f"graphs (at the default limit: {limit})."
+        )
+    if "torch" in names:
+        notes.append("torch: tracemalloc does not see PyTorch's allocator, so no bytes/node.")
+    if "hips" in names:
+        notes.append(
+            "hips: HIPS autograd differentiates a function of the parameters; the 100 "
+            "inputs are constants there, nodes (with gradients) in the other engines."
+        )
+    return notes
+
+
+# ------------------------------------------------------------ the run
+@dataclass
+class Plan:
+    main: list[tuple[str, int]]
+    scaling: list[int]  # node counts for the sum-of-products graph
+    against_chain: bool  # an extra 100,000-deep chain for the two trees
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    if args.quick:
+        main = [("training", 100), ("chain", 10_000), ("sum_products", 2_500)]
+        scaling = [1_000, 10_000, 100_000]
+    else:
+        main = [("training", 100), ("chain", 100_000), ("sum_products", 100_000)]
+        scaling = [1_000, 10_000, 100_000, 1_000_000]
+    return Plan(main, scaling, args.against is not None and args.quick)
+
+
+def run_plan(
+    plan: Plan, workers: list[Worker], args: argparse.Namespace
+) -> tuple[list[Row], PressureLog]:
+    pressure = PressureLog()
+    rows = [measure(workers, "main", w, n, args.repeats, pressure) for w, n in plan.main]
+    trees = [w for w in workers if w.info["kind"] == "tree"]
+    if plan.against_chain:
+        rows.append(measure(trees, "against", "chain", 100_000, args.repeats, pressure))
+    scalable = [w for w in workers if w.info["kind"] in ("tree", "micrograd")]
+    for nodes in plan.scaling:
+        able = [w for w in scalable if w.info["kind"] == "tree" or nodes <= args.micrograd_max]
+        n = max(1, nodes // 4)  # 4n + 1 nodes
+        inner = max(1, SCALING_NODES_PER_RUN // nodes)
+        rows.append(
+            measure(able, "scaling", "sum_products", n, args.repeats, pressure, True, inner)
+        )
+    return rows, pressure
+
+
+def report(
+    rows: list[Row],
+    pressure: PressureLog,
+    workers: list[Worker],
+    skipped: dict[str, str],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Print the markdown report; return the JSON document."""
+    notes = busy_notes(rows) + check_agreement(rows) + error_notes(rows)
+    notes += standing_notes(workers)
+    print(header_lines(workers, skipped, args), end="\n\n")
+    print(main_table([r for r in rows if r.table == "main"]), end="\n\n")
+    print(
+        "Scaling: the sum-of-products graph (2 leaves, 1 product, 1 sum per term); "
+        f"micrograd up to {args.micrograd_max:,} nodes (--micrograd-max)\n"
+    )
+    print(scaling_table([r for r in rows if r.table == "scaling"]), end="\n\n")
+    against: dict[str, Any] | None = None
+    if args.against is not None and len([w for w in workers if w.info["kind"] == "tree"]) == 2:
+        new, old = OURS, next(w.name for w in workers if w.name.startswith(f"{OURS}@"))
+        comparison = against_rows(rows, new, old)
+        print(f"This tree against {args.against}:\n")
+        print(against_table(comparison, new, old), end="\n\n")
+        against = {
+            "new": new,
+            "old": old,
+            "rows": [
+                {
+                    "label": c.label,
+                    "time_ratio_new_over_old": None if c.ratio is None else c.ratio.as_json(),
+                    "bytes_per_node": c.bytes_per_node,
+                }
+                for c in comparison
+            ],
+        }
+    print(pressure_table(pressure), end="\n\n")
+    for note in notes:
+        print(f"- {note}")
+    return {
+        "schema": 2,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "heap_objects": args.heap_objects,
+        "engines": {w.name: w.info for w in workers},
+        "skipped": skipped,
+        "rows": [row_json(r) for r in rows],
+        "against": against,
+        "notes": notes,
+    }
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    speedups = {name: row.ratio(MICROGRAD, name) for name in row.runs if name != MICROGRAD}
+    return {
+        "table": row.table,
+        "workload": row.workload,
+        "size": row.size,
+        "label": row.label,
+        "nodes": row.nodes,
+        "runs_per_timed_run": row.inner,
+        "pressure": row.pressure.as_json(),
+        "engines": {name: engine.as_json() for name, engine in row.runs.items()},
+        "speedup_vs_micrograd": {n: s.as_json() for n, s in speedups.items() if s is not None},
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args()
+    parser.add_argument("--against", type=Path, help="another autograd_scalar checkout")
+    parser.add_argument("--repeats", type=int, help="timed rounds per workload (3 quick, 5 full)")
+    parser.add_argument(
+        "--engines",
+        type=lambda s: set(s.split(",")),
+        help="only these (names or kinds: autograd_scalar, tree, micrograd, torch, hips)",
+    )
+    parser.add_argument(
+        "--heap-objects",
+        type=int,
+        default=0,
+        help="live objects each worker holds, as a process with big imports does",
+    )
+    parser.add_argument(
+        "--micrograd-max",
+        type=int,
+        default=100_000,
+        help="largest graph of the scaling table micrograd builds, in nodes (at 10^6 its "
+        "runs take minutes each)",
+    )
+    args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 3 if args.quick else 5
+    if args.against is not None and not (args.against / "autograd_scalar").is_dir():
+        parser.error(f"--against {args.against}: no autograd_scalar package there")
+    return args
 
-    if MicroValue is None:
-        print("micrograd is not installed: pip install -e '.[bench]'", file=sys.stderr)
-        return 2
-    repeats = 3 if args.quick else 5
-    deep = 10_000 if args.quick else 100_000
-    huge = 100_000 if args.quick else 1_000_000
-    small_sum = 2_000 if args.quick else 10_000
 
-    rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
-    rows.append(
-        (
-            "training step (MLP 2-16-16-1, 100 moons)",
-            training(OurValue, repeats, 100),
-            training(MicroValue, repeats, 100),
-        )
-    )
-    rows.append(
-        (
-            f"chain, {deep:,} deep",
-            chain(OurValue, deep, repeats),
-            micrograd_guarded(lambda: chain(MicroValue, deep, repeats), deep),
-        )
-    )
-    rows.append((f"chain, {huge:,} deep", chain(OurValue, huge, 1), None))
-    rows.append(
-        (
-            f"sum of {huge:,} products",
-            sum_products(OurValue, huge, 1),
-            # micrograd's recursive sort makes a long sum() very slow (at 100,000 products it
-            # took 483 s here), so it runs a smaller sum and per-node figures are compared.
-            micrograd_guarded(lambda: sum_products(MicroValue, small_sum, 1), small_sum),
-        )
-    )
-
-    print(f"Python {sys.version.split()[0]}, gc enabled: {gc.isenabled()}")
-    at_default = micrograd_default_limit(1000)
-    print(f"micrograd on a 1,000-deep chain at the default recursion limit: {at_default}")
-    print()
-    header = (
-        "| workload | nodes | autograd_scalar s | ns/node | bytes/node "
-        "| micrograd nodes | s | ns/node | bytes/node | speed-up | memory ratio |"
-    )
-    print(header)
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    report = []
-    for name, ours, theirs in rows:
-        n = ours["nodes"]
-        cells = [
-            name,
-            f"{n:,}",
-            f"{ours['seconds']:.4f}",
-            f"{1e9 * ours['seconds'] / n:.0f}",
-            f"{ours['peak'] / n:.0f}",
-        ]
-        entry = {"workload": name, "autograd_scalar": ours, "micrograd": theirs}
-        if theirs is None:
-            cells += ["not run", "", "", "", "", ""]
-        elif "error" in theirs:
-            cells += [theirs["error"][:40], "", "", "", "", ""]
-        else:
-            m = theirs["nodes"]
-            speed = (theirs["seconds"] / m) / (ours["seconds"] / n)
-            memory = (theirs["peak"] / m) / (ours["peak"] / n)
-            cells += [
-                f"{m:,}",
-                f"{theirs['seconds']:.4f}",
-                f"{1e9 * theirs['seconds'] / m:.0f}",
-                f"{theirs['peak'] / m:.0f}",
-                f"{speed:.1f}x",
-                f"{memory:.1f}x",
-            ]
-            entry["speedup"] = speed
-            entry["memory_ratio"] = memory
-        report.append(entry)
-        print("| " + " | ".join(cells) + " |")
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workers, skipped = start_workers(args)
+    try:
+        if not any(w.name == OURS for w in workers):
+            print(f"{OURS} could not be loaded: {skipped.get(OURS)}", file=sys.stderr)
+            return 2
+        rows, pressure = run_plan(make_plan(args), workers, args)
+        document = report(rows, pressure, workers, skipped, args)
+    finally:
+        for worker in workers:
+            worker.close()
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     return 0
 
 

@@ -3,6 +3,8 @@
 Each takes the engine's ``Value`` class and uses only what micrograd and
 autograd_scalar share: ``Value(x)``, ``+``, ``*``, ``relu()``, ``backward()``,
 ``.data`` and ``.grad``. So both engines build the same graph, node for node.
+PyTorch's 0-dim tensors fit the same shape; HIPS autograd, which
+differentiates functions, reuses ``training_loss`` with its own ``relu``.
 """
 
 from __future__ import annotations
@@ -40,31 +42,66 @@ def make_mlp(
     ]
 
 
-def mlp_forward(layers: list[list[list[Any]]], x: list[Any]) -> Any:
+def relu_method(v: Any) -> Any:
+    return v.relu()
+
+
+def mlp_forward(
+    layers: list[list[list[Any]]], x: list[Any], relu: Callable[[Any], Any] = relu_method
+) -> Any:
     """micrograd's MLP: ReLU on every layer but the last, neuron = Σ w·x + b."""
     for depth, layer in enumerate(layers):
         last = depth == len(layers) - 1
         out = []
         for neuron in layer:
             act = sum((wi * xi for wi, xi in zip(neuron, x)), neuron[-1])
-            out.append(act if last else act.relu())
+            out.append(act if last else relu(act))
         x = out
     return x[0]
 
 
-def training_step(value: Callable[[float], Any], layers: Any, xs: Any, ys: Any, k: int) -> float:
-    """micrograd's demo step: SVM max-margin loss + 1e-4·L2, backward, SGD."""
-    params = [p for layer in layers for neuron in layer for p in neuron]
-    inputs = [[value(v) for v in row] for row in xs]
-    scores = [mlp_forward(layers, x) for x in inputs]
-    losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = 1e-4 * sum(p * p for p in params)
-    total = data_loss + reg_loss
+def zero_grads(params: list[Any]) -> None:
     for p in params:
         p.grad = 0.0
+
+
+def learning_rate(k: int) -> float:
+    return 1.0 - 0.9 * k / 100  # micrograd's demo schedule
+
+
+def training_loss(
+    value: Callable[[float], Any],
+    layers: Any,
+    xs: Any,
+    ys: Any,
+    relu: Callable[[Any], Any] = relu_method,
+) -> Any:
+    """micrograd's demo loss: SVM max-margin loss + 1e-4·L2 (the graph, not backward)."""
+    params = [p for layer in layers for neuron in layer for p in neuron]
+    inputs = [[value(v) for v in row] for row in xs]
+    scores = [mlp_forward(layers, x, relu) for x in inputs]
+    losses = [relu(1 + -yi * si) for yi, si in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in params)
+    return data_loss + reg_loss
+
+
+def training_step(
+    value: Callable[[float], Any],
+    layers: Any,
+    xs: Any,
+    ys: Any,
+    k: int,
+    reset: Callable[[list[Any]], None] = zero_grads,
+) -> float:
+    """micrograd's demo step: SVM max-margin loss + 1e-4·L2, backward, SGD.
+
+    ``reset`` clears the parameters' gradients (PyTorch wants ``None``)."""
+    params = [p for layer in layers for neuron in layer for p in neuron]
+    total = training_loss(value, layers, xs, ys)
+    reset(params)
     total.backward()
-    lr = 1.0 - 0.9 * k / 100
+    lr = learning_rate(k)
     for p in params:
         p.data -= lr * p.grad
     return float(total.data)
