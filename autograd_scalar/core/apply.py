@@ -55,8 +55,14 @@ def apply(
         if out is None:
             out = rule.forward(m, *operands)
         return out, rule.local(m, *operands, out)
-    if out is None:
-        out = _forward(rule, operands)
+    if out is None:  # the forward, inline: this is the engine's hot path
+        outside = rule.domain.outside
+        if outside is not None and outside(m, *operands):
+            raise rule_error(rule, operands, ValueError("outside the domain"))
+        try:
+            out = rule.forward(m, *operands)
+        except _FAILURES as exc:
+            raise rule_error(rule, operands, exc) from None
     try:
         return out, rule.local(m, *operands, out)
     except _UNBOUNDED:
@@ -72,16 +78,6 @@ def apply_ieee(rule: Rule, operands: tuple[float, ...]) -> tuple[float, tuple[An
     except _FAILURES:  # a custom forward written with math.*: undefined here
         out = float("nan")
     return out, _ieee_locals(rule, operands, out)
-
-
-def _forward(rule: Rule, operands: tuple[Any, ...]) -> Any:
-    outside = rule.domain.outside
-    if outside is not None and outside(FLOAT_MATH, *operands):
-        raise rule_error(rule, operands, ValueError("outside the domain"))
-    try:
-        return rule.forward(FLOAT_MATH, *operands)
-    except _FAILURES as exc:
-        raise rule_error(rule, operands, exc) from None
 
 
 def _ieee_locals(rule: Rule, operands: tuple[Any, ...], out: Any) -> tuple[Any, ...]:

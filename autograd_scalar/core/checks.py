@@ -63,6 +63,8 @@ def real_number(x: object, op: str, name: str | None = None, label: str | None =
     """
     if type(x) is float:
         return x
+    if type(x) is int and -(2**1023) < x < 2**1023:  # the common case, no isinstance walk
+        return float(x)
     what = f"{name} must be a real number" if name else "expected a real number"
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         kind = "bool" if isinstance(x, bool) else type(x).__name__

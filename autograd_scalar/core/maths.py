@@ -64,9 +64,9 @@ def _pow(x: float, n: float) -> float:
 
 
 def _maximum(a: float, b: float) -> float:
-    if a != a or b != b:  # NaN
-        return _NAN
-    return a if a >= b else b
+    if a >= b:
+        return a
+    return b if b >= a else _NAN  # neither holds only for a NaN
 
 
 def _step(x: float) -> float:

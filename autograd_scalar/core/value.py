@@ -201,7 +201,7 @@ class Value:
 
     def __radd__(self, other: Number) -> Value:
         a = _operand(other, "add")
-        return NotImplemented if a is None else _binary(_ADD, a, self)
+        return NotImplemented if a is None else a.__add__(self)  # 1 + x: the fast path
 
     def __sub__(self, other: Value | Number) -> Value:
         b = other if type(other) is Value else _operand(other, "sub")
@@ -232,7 +232,7 @@ class Value:
 
     def __rmul__(self, other: Number) -> Value:
         a = _operand(other, "mul")
-        return NotImplemented if a is None else _binary(_MUL, a, self)
+        return NotImplemented if a is None else a.__mul__(self)  # 2 * x: the fast path
 
     def __truediv__(self, other: Value | Number) -> Value:
         b = other if type(other) is Value else _operand(other, "div")
@@ -383,7 +383,8 @@ def constant(number: object, op: str = CONST) -> Value:
 def _operand(other: object, op: str) -> Value | None:
     """The other operand of a binary operation, as a Value; ``None`` for a
     number-like type that takes over (forward mode's Dual)."""
-    if getattr(type(other), "__autograd_priority__", 0) > 0:
+    kind = type(other)
+    if kind is not float and kind is not int and getattr(kind, "__autograd_priority__", 0) > 0:
         return None
     return constant(other, op)
 
