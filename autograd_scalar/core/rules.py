@@ -119,6 +119,11 @@ class Rule:
         if not self.symbol:
             object.__setattr__(self, "symbol", self.name)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # pickled by name (its functions are lambdas): the rule of that name in
+        # the unpickling process's table, so a custom op must be defined there too
+        return (_rule_named, (self.name,))
+
     @property
     def arity(self) -> int:
         """The number of operands: 1 or 2."""
@@ -128,6 +133,10 @@ class Rule:
     def const_arg(self) -> bool:
         """Whether the second operand is a fixed number, not differentiated."""
         return self.arity == 2 and not self.differentiable[1]
+
+
+def _rule_named(name: str) -> Rule:
+    return RULES[name]
 
 
 def _not_integer(m: Any, n: Any) -> Any:

@@ -39,9 +39,11 @@ The graph must not depend on the data. Comparing Values while recording
 ``relu`` and ``abs`` are recorded operations and are fine. A branch on
 ``v.data`` cannot be seen when it happens, so on the first replay the
 function is recorded again on two other examples of the batch and the
-graphs (operations, wiring, constants) and the values are compared; a
-difference raises ``DataDependentError`` (``verify="always"`` re-checks
-every call, ``verify="never"`` never).
+graphs (operations, wiring, constants) are compared, and the function is
+evaluated by the scalar engine on every example (up to
+:data:`VERIFIED_EXAMPLES`, evenly spread in a larger batch) and its values
+compared with the replay's; a difference raises ``DataDependentError``
+(``verify="always"`` re-checks every call, ``verify="never"`` never).
 
 The same answer as the engine: every step computes the rule table's own
 ``forward`` and ``local`` (:mod:`autograd_scalar.core.rules`) with a NumPy
@@ -92,6 +94,7 @@ from typing import Any, Literal
 
 from ..core.errors import DataDependentError, InvalidInputError
 from ..core.maths import Maths
+from ..core.modes import no_grad
 from ..core.value import CONST, Value
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
@@ -106,6 +109,10 @@ __all__ = [
     "numpy_module",
     "record",
 ]
+
+#: How many examples of a batch the first replay checks against the scalar
+#: engine (all of them in a batch up to this size; see Recording.verify).
+VERIFIED_EXAMPLES = 1024
 
 Reduce = Literal["sum", "mean"]
 Verify = Literal["first", "always", "never"]
@@ -222,6 +229,13 @@ class Replay:
     input_grads: tuple[Array, ...] | None = None
 
 
+def _values(example: Any) -> Any:
+    """An example (a number or nested lists of numbers) as Values."""
+    if isinstance(example, list):
+        return [_values(item) for item in example]
+    return Value(example)
+
+
 class Recording:
     """A function of one example, recorded once, replayable over a batch.
 
@@ -265,6 +279,15 @@ class Recording:
             f"Recording({self.n_nodes} nodes, {len(self.params)} params, "
             f"{self.n_steps} array steps; {ops})"
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (to send a recording to worker processes): the compiled
+        programs, with their lock and work arrays, are left out and compiled
+        again on first use. The recorded function must itself be picklable
+        (a module-level function with ``pickle``, any function with ``cloudpickle``)."""
+        state = self.__dict__.copy()
+        state["_programs"] = {}
+        return state
 
     def _program(self, input_grads: bool) -> Program:
         program = self._programs.get(input_grads)
@@ -327,7 +350,16 @@ class Recording:
         that the graph is the same (operations, wiring, constants, leaves)
         and gives the same value. Raises :class:`DataDependentError` if not.
 
-        ``examples``: which examples (default: the middle one and the last).
+        ``examples``: which examples to record again and check (default: the
+        middle one and the last, and then the value check below).
+
+        By default, the function itself is evaluated, by the scalar engine, on every
+        example of a batch of up to :data:`VERIFIED_EXAMPLES` examples (on as
+        many, evenly spread, in a larger one), and each value must equal the
+        replay's. So a Python branch on ``.data`` that any of those examples
+        takes differently is always found (the guarantee is for those
+        examples: in a batch larger than that, an example between them that
+        alone takes another branch can go unseen).
         """
         _, batch, arrays = self._batch(batch_args)
         chosen = examples if examples is not None else sorted({batch // 2, batch - 1})
@@ -349,7 +381,34 @@ class Recording:
                     f"the replay gives {got!r} for batch example {i} but the function gives "
                     f"{expected!r}; the graph depends on the data",
                 )
+        if examples is None:
+            self._compare_values(values, arrays, batch)
         self._verified = True
+
+    def _compare_values(self, values: Array, arrays: list[Any], batch: int) -> None:
+        """Evaluate the function on (up to VERIFIED_EXAMPLES of) the examples
+        with the scalar engine and compare with the replay's values."""
+        count = min(batch, VERIFIED_EXAMPLES)
+        picked = sorted({round(k * (batch - 1) / max(1, count - 1)) for k in range(count)})
+        for i in picked:
+            args = list(self._args)
+            for n, array in zip(self.batch_argnums, arrays):
+                args[n] = _values(array[i].tolist())  # f takes Values, as when recorded
+            with no_grad():
+                out = self._f(*args)
+            expected = out.data if isinstance(out, Value) else float(out)
+            got = float(values[i])
+            same = math.isclose(expected, got, rel_tol=1e-9, abs_tol=1e-12) or (
+                math.isnan(expected) and math.isnan(got)
+            )
+            if not same:
+                raise DataDependentError(
+                    "record",
+                    (expected, got),
+                    f"the replay gives {got!r} for batch example {i} but the function gives "
+                    f"{expected!r}: the graph depends on the data (a Python branch on .data?); "
+                    "write the branch with relu, abs or m.where-style rules",
+                )
 
     def run(
         self,
