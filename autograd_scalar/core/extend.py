@@ -114,6 +114,7 @@ def define_op(
     arity: int | None = None,
     const_arg: bool = False,
     symbol: str | None = None,
+    js: tuple[str, str] | None = None,
 ) -> CustomOp:
     """Define a differentiable operation and register its rule in ``RULES``.
 
@@ -134,6 +135,8 @@ def define_op(
         arity: 1 or 2; read from ``forward``'s signature by default.
         const_arg: the second operand is a fixed number, not differentiated.
         symbol: how diagrams draw it (the name by default).
+        js: ``(forward, local)`` in JavaScript, for the live explorer (see
+            :attr:`autograd_scalar.core.rules.Rule.js`).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise OpDefinitionError("define_op", name, "the name must be an identifier")
@@ -161,6 +164,7 @@ def define_op(
         symbol or name,
         None,
         vectorizes=with_m,
+        js=js,
     )
     op = CustomOp(rule, (float(low), float(high)))
     rules.register(rule)

@@ -101,6 +101,10 @@ class Rule:
         vectorizes: ``forward`` and ``local`` use only operators and ``m``,
             so the replay runs them on arrays; ``False`` for a custom
             operation written with ``math`` (replayed example by example).
+        js: the same forward and local derivatives in JavaScript, for the live
+            explorer's in-page evaluator: an expression in ``x`` (and ``y``,
+            the other operand) and an array literal in ``x``, ``y``, ``out``
+            (``null`` for a fixed operand), transcribed branch for branch.
     """
 
     name: str
@@ -112,6 +116,7 @@ class Rule:
     symbol: str = ""
     method: str | None = None
     vectorizes: bool = True
+    js: tuple[str, str] | None = None
     differentiable: tuple[bool, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -144,52 +149,72 @@ def _not_integer(m: Any, n: Any) -> Any:
 
 
 _TABLE = [
-    # name, formula, forward, local (∂out/∂operand per operand), their formulas, ...
+    # name, formula, forward, local (∂out/∂operand per operand), their formulas, ...;
+    # js: the same in JavaScript, for the live explorer (tests/viz/test_explore.py
+    # evaluates both on random inputs in a browser)
     Rule("add", "x + y", lambda m, x, y: x + y, lambda m, x, y, out: (1.0, 1.0), ("1", "1"),
-         symbol="+"),
+         symbol="+",
+         js=('x + y', '[1, 1]')),
     Rule("sub", "x - y", lambda m, x, y: x - y, lambda m, x, y, out: (1.0, -1.0), ("1", "-1"),
-         symbol="-"),
+         symbol="-",
+         js=('x - y', '[1, -1]')),
     Rule("mul", "x * y", lambda m, x, y: x * y, lambda m, x, y, out: (y, x), ("y", "x"),
-         symbol="×"),
+         symbol="×",
+         js=('x * y', '[y, x]')),
     Rule("div", "x / y", lambda m, x, y: x / y, lambda m, x, y, out: (1.0 / y, -out / y),
          ("1/y", "-x/y²"), Domain("y ≠ 0", draw=(((-10.0, 10.0),), ((-10.0, -0.1), (0.1, 10.0)))),
-         symbol="/"),
-    Rule("neg", "-x", lambda m, x: -x, lambda m, x, out: (-1.0,), ("-1",), symbol="-x"),
+         symbol="/",
+         js=('x / y', '[1 / y, -out / y]')),
+    Rule("neg", "-x", lambda m, x: -x, lambda m, x, out: (-1.0,), ("-1",), symbol="-x",
+         js=('-x', '[-1]')),
     Rule("pow", "x ** n", lambda m, x, n: m.pow(x, n),
          lambda m, x, n, out: (m.where(n == 0.0, 0.0, n * x ** (n - 1.0)), None),
          ("n·x^(n-1)", None),
          Domain("x > 0, or x < 0 with an integer n, or x = 0 with n ≥ 0",
                 lambda m, x, n: (x < 0.0) & _not_integer(m, n), (((0.1, 5.0),), ((-3.0, 3.0),))),
-         symbol="x^n"),
+         symbol="x^n",
+         js=('Math.pow(x, y)', '[y === 0 ? 0 : y * Math.pow(x, y - 1), null]')),
     Rule("rpow", "c ** x", lambda m, x, c: m.pow(c, x), lambda m, x, c, out: (out * m.log(c), None),
          ("c^x·ln c", None),
-         Domain("c > 0", lambda m, x, c: c <= 0.0, (((-5.0, 5.0),), ((0.1, 10.0),))), symbol="c^x"),
+         Domain("c > 0", lambda m, x, c: c <= 0.0, (((-5.0, 5.0),), ((0.1, 10.0),))), symbol="c^x",
+         js=('Math.pow(y, x)', '[out * Math.log(y), null]')),
     Rule("powv", "x ** y", lambda m, x, y: m.pow(x, y),
          lambda m, x, y, out: (y * x ** (y - 1.0), out * m.log(x)), ("y·x^(y-1)", "x^y·ln x"),
-         Domain("x > 0", lambda m, x, y: x <= 0.0, (((0.1, 5.0),), ((-3.0, 3.0),))), symbol="x^y"),
+         Domain("x > 0", lambda m, x, y: x <= 0.0, (((0.1, 5.0),), ((-3.0, 3.0),))), symbol="x^y",
+         js=('Math.pow(x, y)', '[y * Math.pow(x, y - 1), out * Math.log(x)]')),
     Rule("exp", "exp(x)", lambda m, x: m.exp(x), lambda m, x, out: (out,), ("exp(x)",),
-         method="exp"),
+         method="exp",
+         js=('Math.exp(x)', '[out]')),
     Rule("log", "log(x)", lambda m, x: m.log(x), lambda m, x, out: (1.0 / x,), ("1/x",),
-         Domain("x > 0", lambda m, x: x <= 0.0, (((1e-2, 100.0),),)), method="log"),
+         Domain("x > 0", lambda m, x: x <= 0.0, (((1e-2, 100.0),),)), method="log",
+         js=('Math.log(x)', '[1 / x]')),
     Rule("sqrt", "sqrt(x)", lambda m, x: m.sqrt(x), lambda m, x, out: (0.5 / out,),
          ("1/(2·sqrt(x))",),
          Domain("x ≥ 0 (x > 0 to differentiate)", lambda m, x: x < 0.0, (((1e-2, 100.0),),)),
-         method="sqrt"),
+         method="sqrt",
+         js=('Math.sqrt(x)', '[0.5 / out]')),
     Rule("tanh", "tanh(x)", lambda m, x: m.tanh(x), lambda m, x, out: (1.0 - out * out,),
-         ("1 - tanh²(x)",), Domain(draw=(((-5.0, 5.0),),)), method="tanh"),
+         ("1 - tanh²(x)",), Domain(draw=(((-5.0, 5.0),),)), method="tanh",
+         js=('Math.tanh(x)', '[1 - out * out]')),
     # exp(-|x|) ≤ 1 never overflows; both branches are safe to evaluate
     Rule("sigmoid", "σ(x)",
          lambda m, x: m.where(x >= 0.0, 1.0 / (1.0 + m.exp(-m.abs(x))),
                               m.exp(-m.abs(x)) / (1.0 + m.exp(-m.abs(x)))),
-         lambda m, x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), method="sigmoid"),
+         lambda m, x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), method="sigmoid",
+         js=("x >= 0 ? 1 / (1 + Math.exp(-Math.abs(x)))"
+             " : Math.exp(-Math.abs(x)) / (1 + Math.exp(-Math.abs(x)))", "[out * (1 - out)]")),
     Rule("relu", "max(x, 0)", lambda m, x: m.maximum(x, 0.0), lambda m, x, out: (m.step(x),),
-         ("1 if x > 0 else 0",), Domain(kinks=(0.0,)), method="relu"),
+         ("1 if x > 0 else 0",), Domain(kinks=(0.0,)), method="relu",
+         js=('Math.max(x, 0)', '[x > 0 ? 1 : (x <= 0 ? 0 : NaN)]')),
     Rule("sin", "sin(x)", lambda m, x: m.sin(x), lambda m, x, out: (m.cos(x),), ("cos(x)",),
-         Domain("finite x", lambda m, x: m.isinf(x)), method="sin"),
+         Domain("finite x", lambda m, x: m.isinf(x)), method="sin",
+         js=('Math.sin(x)', '[Math.cos(x)]')),
     Rule("cos", "cos(x)", lambda m, x: m.cos(x), lambda m, x, out: (-m.sin(x),), ("-sin(x)",),
-         Domain("finite x", lambda m, x: m.isinf(x)), method="cos"),
+         Domain("finite x", lambda m, x: m.isinf(x)), method="cos",
+         js=('Math.cos(x)', '[-Math.sin(x)]')),
     Rule("abs", "|x|", lambda m, x: m.abs(x), lambda m, x, out: (m.sign(x),), ("sign(x)",),
-         Domain(kinks=(0.0,)), symbol="|x|", method="abs"),
+         Domain(kinks=(0.0,)), symbol="|x|", method="abs",
+         js=('Math.abs(x)', '[x > 0 ? 1 : (x < 0 ? -1 : x * 0)]')),
 ]  # fmt: skip
 
 #: Every differentiable operation, by the name recorded on its nodes: the

@@ -21,7 +21,7 @@ from autograd_scalar.core.apply import apply
 from autograd_scalar.core.backward import gradients
 from autograd_scalar.core.rules import BUILTIN, RULES
 from autograd_scalar.viz.explore import explore
-from autograd_scalar.viz.explore_rules import JAVASCRIPT, javascript_rule, register_javascript
+from autograd_scalar.viz.explore_rules import javascript_forms, javascript_rule, register_javascript
 from autograd_scalar.viz.trace import GraphTooLargeError
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,10 +55,12 @@ def _rebuild(values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
 
 # ------------------------------------------------------------ no browser
 def test_every_builtin_rule_has_a_javascript_form() -> None:
-    missing = sorted(name for name in RULES if name in BUILTIN and name not in JAVASCRIPT)
+    forms = javascript_forms()
+    missing = sorted(name for name in RULES if name in BUILTIN and name not in forms)
     assert missing == []
     for name in BUILTIN:
-        forward, local = JAVASCRIPT[name]
+        forward, local = forms[name]
+        assert RULES[name].js == (forward, local)  # carried by the rule record itself
         assert local.startswith("[") and local.count(",") + 1 >= RULES[name].arity
         assert ("null" in local) == RULES[name].const_arg
 
@@ -70,9 +72,12 @@ def test_a_custom_op_needs_a_javascript_form() -> None:
             explore(op(Value(2.0, label="x")))
         register_javascript("cube", "x * x * x", "[3 * x * x]")
         assert '"cube": {f: (x, y) => (x * x * x)' in explore(op(Value(2.0, label="x"))).html
+        square = define_op("square", lambda m, x: x * x, lambda m, x, y, out: 2.0 * x,
+                           js=("x * x", "[2 * x]"))  # fmt: skip
+        assert '"square": {f: (x, y) => (x * x)' in explore(square(Value(3.0))).html
     finally:
-        JAVASCRIPT.pop("cube", None)
         remove_op("cube")
+        remove_op("square")
     with pytest.raises(AutogradError, match="no operation called 'nope'"):
         register_javascript("nope", "x", "[1]")
 
