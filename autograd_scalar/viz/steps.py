@@ -89,6 +89,9 @@ class Frame:
         terms: the chain-rule terms that summed to it (empty for the seed).
         equation: the sum with its numbers.
         source: the DOT source of the frame's diagram.
+        factors: each term's local derivative with its formula in the graph's
+            own names, as :func:`autograd_scalar.chain_rule` writes it
+            (``∂a/∂z = σ(z)·(1 - σ(z)) = 0.2179``).
     """
 
     index: int
@@ -98,6 +101,7 @@ class Frame:
     terms: tuple[Term, ...]
     equation: str
     source: str
+    factors: tuple[str, ...] = ()
 
 
 def _equation(name: str, grad: float, terms: tuple[Term, ...], is_root: bool) -> str:
@@ -105,6 +109,37 @@ def _equation(name: str, grad: float, terms: tuple[Term, ...], is_root: bool) ->
         return f"∂{OUTPUT_NAME}/∂{OUTPUT_NAME} = {fmt(grad)} (seed)"
     parts = " + ".join(f"{fmt(t.upstream)}·({fmt(t.local)})" for t in terms)
     return f"∂{OUTPUT_NAME}/∂{name} = {parts} = {fmt(grad)}"
+
+
+def _factors(
+    node: Value, name: str, terms: tuple[Term, ...], names: dict[int, str]
+) -> tuple[str, ...]:
+    """``∂child/∂node = formula = number`` for each term, the formula the
+    rule's, with the child's operands' names written in."""
+    factors = []
+    seen: dict[int, int] = {}
+    for term in terms:
+        child = term.child
+        # which operand of the child this node is (twice over for a * a)
+        k = [i for i, p in enumerate(child.parents) if p is node][seen.get(id(child), 0)]
+        seen[id(child)] = seen.get(id(child), 0) + 1
+        rule = child.rule
+        formula = rule.derivatives[k] if rule is not None else None
+        text = f"∂{names[id(child)]}/∂{name}"
+        if formula is not None:
+            written = substitute_operands(formula, [names[id(p)] for p in child.parents])
+            if not _is_number(written):  # "1 = 1.0" says nothing
+                text += f" = {written}"
+        factors.append(f"{text} = {fmt(term.local)}")
+    return tuple(factors)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(x: float) -> str:
@@ -140,7 +175,10 @@ class BackwardSteps(FramePlayer):
         slides = [
             Slide("forward pass", f.equation, f.source, "forward") for f in self.forward_frames
         ]
-        slides += [Slide("backward pass", f.equation, f.source, "frame") for f in frames]
+        slides += [
+            Slide("backward pass", "; ".join((f.equation, *f.factors)), f.source, "frame")
+            for f in frames
+        ]
         super().__init__(slides)
 
     def __len__(self) -> int:
@@ -228,10 +266,11 @@ def _backward_frames(
         name = names[id(node)]
         grad = trace.grad(node)
         equation = _equation(name, grad, terms, node is root)
+        factors = _factors(node, name, terms, names)
         caption = f"backward step {index + 1} of {len(trace.final)}: {equation}"
         g = backward_graph(
             root, nodes, params, trace, known=set(known), highlight=node, caption=caption
         )
         add_legend(g, kinds, operations=False)
-        frames.append(Frame(index, node, name, grad, terms, equation, g.source))
+        frames.append(Frame(index, node, name, grad, terms, equation, g.source, factors))
     return frames

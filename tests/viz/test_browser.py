@@ -115,7 +115,7 @@ def test_first_frame_shows_and_next_and_arrow_keys_move(browser, page):
     ActionChains(browser).send_keys(Keys.END).perform()
     assert _visible(browser) == ([6], "7 / 7")
     last = browser.find_element(By.CSS_SELECTOR, ".as-frame[data-index='6'] .as-equation")
-    assert last.text == "∂L/∂b = 1.0·(2.0) = 2.0"
+    assert last.text == "∂L/∂b = 1.0·(2.0) = 2.0; ∂c/∂b = a = 2.0"  # the sum, then its factor
 
 
 def test_play_runs_to_the_last_frame(browser, page):

@@ -154,3 +154,22 @@ def test_too_large_graph_is_refused():
         y = y + 1.0
     with pytest.raises(GraphTooLargeError):
         step_through(y, max_nodes=20)
+
+
+def test_frames_show_the_chain_rules_factors_with_their_formulas() -> None:
+    """The same factors as chain_rule: each local derivative with its rule's
+    formula in the graph's own names, and its number."""
+    from autograd_scalar import Value, chain_rule
+    from autograd_scalar.viz import step_through
+
+    x, w, b = Value(2.0, label="x"), Value(0.5, label="w"), Value(-0.25, label="b")
+    z = w * x + b
+    z.label = "z"
+    a = z.sigmoid()
+    a.label = "a"
+    frames = {f.name: f for f in step_through(a).frames}
+    assert frames["z"].factors == ("∂L/∂z = σ(z)·(1 - σ(z)) = 0.2179",)
+    assert frames["w"].factors[0].endswith("= x = 2.0")
+    assert "σ(z)·(1 - σ(z))" in str(chain_rule(a, w))
+    html = step_through(a)._repr_html_()
+    assert "σ(z)·(1 - σ(z)) = 0.2179" in html
