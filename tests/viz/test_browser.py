@@ -4,59 +4,12 @@ Skipped, with the reason, where chromium, chromedriver or selenium is missing,
 except under CI (CI=true), where a missing browser is a failure.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from autograd_scalar.core.value import Value
 from autograd_scalar.viz.steps import step_through
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed"
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not Path(path).is_file():
-            return f"{path} is not installed (apt-get install chromium chromium-driver)"
-    return None
-
-
-def _start(tmp_path_factory, *, javascript=True, width=1200):
-    reason = _missing()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    options.add_argument(f"--window-size={width},900")
-    if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+from .browser import start_chromium as _start
 
 
 @pytest.fixture(scope="module")
