@@ -34,6 +34,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ..core.errors import InvalidInputError
+from ..core.graph import every_node
 from ..core.value import CONST, Value
 from ..expr import parse
 
@@ -71,7 +72,7 @@ def _as_float(x: object) -> float:
 def printed(node: Value) -> str:
     """``node`` written back in the expression language, from its graph."""
     done: dict[Value, tuple[str, int]] = {}
-    for current in _order(node):  # parents first: no recursion
+    for current in every_node(node):  # parents first: no recursion
         done[current] = _print_one(current, done)
     return done[node][0]
 
@@ -176,7 +177,7 @@ class Structure:
 
     def __init__(self, root: Value, given: Mapping[Value, str] | None = None) -> None:
         self.root = root
-        self.order = _order(root)
+        self.order = every_node(root)
         self.position = {node: i for i, node in enumerate(self.order)}
         self.names = _unique_names(self.order, given or {})
         self.edges = [
@@ -242,25 +243,6 @@ class Structure:
                 continue
             for edge in reversed(below[node]):
                 stack.append((edge.parent, [*path, edge]))
-
-
-def _order(root: Value) -> list[Value]:
-    expanded: set[Value] = set()
-    order: list[Value] = []
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if node in expanded:
-            continue
-        expanded.add(node)
-        stack.append((node, True))
-        for parent in reversed(node.parents):  # reversed: the first operand comes first
-            if parent not in expanded:
-                stack.append((parent, False))
-    return order
 
 
 def _unique_names(order: list[Value], given: Mapping[Value, str]) -> dict[Value, str]:

@@ -11,12 +11,12 @@ the parents; ``grad``), which is the core's internal interface.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["topological_order", "walk"]
+__all__ = ["every_node", "topological_order", "walk"]
 
 _EXIT = object()
 _RUN_EXIT = object()
@@ -128,3 +128,39 @@ def walk(root: Value) -> Iterator[Value]:
             if parent is not None and id(parent) not in seen:
                 seen.add(id(parent))
                 stack.append(parent)
+
+
+@overload
+def every_node(root: Value, limit: None = None) -> list[Value]: ...
+@overload
+def every_node(root: Value, limit: int) -> list[Value] | None: ...
+def every_node(root: Value, limit: int | None = None) -> list[Value] | None:
+    """Every node of ``root``'s graph, leaves included, each after its parents
+    (``root`` last), in a fixed order: depth first, the first operand before
+    the second. For readers (diagrams, the chain rule written out), not for
+    the backward pass; ``grad`` untouched. ``None`` once more than ``limit``
+    nodes are reached (the walk stops there).
+
+    >>> from autograd_scalar import Value
+    >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    >>> [n.label or n.op for n in every_node(a * b + a)]
+    ['a', 'b', 'mul', 'add']
+    """
+    expanded: set[int] = set()
+    order: list[Value] = []
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in expanded:  # pushed twice, reached by two paths
+            continue
+        expanded.add(id(node))
+        if limit is not None and len(expanded) > limit:
+            return None
+        stack.append((node, True))
+        for parent in reversed(node.parents):  # reversed: the first operand comes first
+            if id(parent) not in expanded:
+                stack.append((parent, False))
+    return order

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.backward import Watcher, gradients
 from ..core.errors import AutogradError
-from ..core.graph import topological_order
+from ..core.graph import every_node, topological_order
 from ..core.value import CONST, Value
 
 __all__ = [
@@ -64,30 +64,16 @@ def graph_nodes(root: Value, max_nodes: int | None = DEFAULT_MAX_NODES) -> list[
     Deterministic: a depth-first walk visiting the first operand before the
     second. Raises :class:`GraphTooLargeError` above ``max_nodes`` nodes.
     """
-    expanded: set[int] = set()
-    order: list[Value] = []
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if id(node) in expanded:  # pushed twice, reached by two paths
-            continue
-        expanded.add(id(node))
-        if max_nodes is not None and len(expanded) > max_nodes:
-            raise GraphTooLargeError(
-                "draw",
-                len(expanded),
-                f"the graph has more than {max_nodes} nodes, too many to read as a "
-                "scalar diagram; draw a network with draw_network(mlp, x) (one node "
-                "per neuron) or pass a larger max_nodes=",
-                root.label,
-            )
-        stack.append((node, True))
-        for parent in reversed(node.parents):  # reversed: the first operand comes first
-            if id(parent) not in expanded:
-                stack.append((parent, False))
+    order = every_node(root, max_nodes)
+    if order is None:
+        raise GraphTooLargeError(
+            "draw",
+            max_nodes + 1,  # the nodes reached when the walk stopped
+            f"the graph has more than {max_nodes} nodes, too many to read as a "
+            "scalar diagram; draw a network with draw_network(mlp, x) (one node "
+            "per neuron) or pass a larger max_nodes=",
+            root.label,
+        )
     return order
 
 
