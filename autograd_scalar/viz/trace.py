@@ -64,6 +64,8 @@ def graph_nodes(root: Value, max_nodes: int | None = DEFAULT_MAX_NODES) -> list[
     Deterministic: a depth-first walk visiting the first operand before the
     second. Raises :class:`GraphTooLargeError` above ``max_nodes`` nodes.
     """
+    if max_nodes is None:
+        return every_node(root)
     order = every_node(root, max_nodes)
     if order is None:
         raise GraphTooLargeError(
