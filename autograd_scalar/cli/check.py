@@ -31,13 +31,13 @@ right: the claim equals the engine's derivative. ∂f/∂x checked at 3 points (
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from ..check.derivation import check_derivative
 from ..core.errors import AutogradError
+from .graph import parse_number
 
 __all__ = ["add_arguments", "protect_arguments", "run"]
 
@@ -109,16 +109,6 @@ def protect_arguments(argv: Sequence[str]) -> list[str]:
     return [*options, "--", *positional] if positional else options
 
 
-def _number(name: str, text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise ValueError(f"the value of {name} is not a number: {text!r}") from None
-    if not math.isfinite(x):
-        raise ValueError(f"the value of {name} must be a finite number, got {text!r}")
-    return x
-
-
 def _variables(pairs: list[str]) -> dict[str, float | tuple[float, float]]:
     out: dict[str, float | tuple[float, float]] = {}
     for pair in pairs:
@@ -129,7 +119,11 @@ def _variables(pairs: list[str]) -> dict[str, float | tuple[float, float]]:
         if name in out:
             raise ValueError(f"variable {name!r} is given twice")
         low, dots, high = text.partition("..")
-        out[name] = (_number(name, low), _number(name, high)) if dots else _number(name, text)
+        out[name] = (
+            (parse_number(name, low), parse_number(name, high))
+            if dots
+            else parse_number(name, text)
+        )
     return out
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "STEPS_SUFFIXES",
     "VIZ_HINT",
     "add_arguments",
+    "parse_number",
     "protect_expression",
     "run",
 ]
@@ -191,7 +192,9 @@ def _shown(text: str) -> str:
     return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
 
 
-def _number(name: str, text: str) -> float:
+def parse_number(name: str, text: str) -> float:
+    """The finite float a command line gives for variable ``name``, or a
+    ``ValueError`` saying what is wrong with ``text`` (shared by the commands)."""
     try:
         x = float(text)
     except ValueError:
@@ -223,7 +226,7 @@ def _variables(pairs: list[str]) -> dict[str, float]:
         if key in seen:
             raise ValueError(f"variable {name!r} is given twice")
         seen.add(key)
-        out[name] = _number(name, text)
+        out[name] = parse_number(name, text)
     return out
 
 
