@@ -41,6 +41,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..check.chain import plain_formula
+from ..check.structure import Edge
 from ..core.value import CONST, Value
 from .graph import (
     OUTPUT_NAME,
@@ -114,8 +116,10 @@ def _equation(name: str, grad: float, terms: tuple[Term, ...], is_root: bool) ->
 def _factors(
     node: Value, name: str, terms: tuple[Term, ...], names: dict[int, str]
 ) -> tuple[str, ...]:
-    """``∂child/∂node = formula = number`` for each term, the formula the
-    rule's, with the child's operands' names written in."""
+    """``∂child/∂node = formula = number`` for each term, the formula written
+    exactly as :func:`autograd_scalar.chain_rule` writes it (one function
+    serves both), in the diagram's names."""
+    by_node = {p: names[id(p)] for t in terms for p in t.child.parents}
     factors = []
     seen: dict[int, int] = {}
     for term in terms:
@@ -123,11 +127,9 @@ def _factors(
         # which operand of the child this node is (twice over for a * a)
         k = [i for i, p in enumerate(child.parents) if p is node][seen.get(id(child), 0)]
         seen[id(child)] = seen.get(id(child), 0) + 1
-        rule = child.rule
-        formula = rule.derivatives[k] if rule is not None else None
         text = f"∂{names[id(child)]}/∂{name}"
-        if formula is not None:
-            written = substitute_operands(formula, [names[id(p)] for p in child.parents])
+        if child.rule is not None:
+            written = plain_formula(Edge(child, k, node, term.local), by_node)
             if not _is_number(written):  # "1 = 1.0" says nothing
                 text += f" = {written}"
         factors.append(f"{text} = {fmt(term.local)}")
