@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from ..core.backward import gradients
 from ..core.errors import InvalidInputError
+from ..core.rules import FORMULA_OPERAND
 from ..core.value import CONST, Value
 from .structure import Edge, Structure, number_text
 
@@ -354,7 +355,7 @@ def plain_formula(edge: Edge, names: Mapping[Value, str]) -> str:
         )
         return text if around in ("()", "(,") else _wrap(text)
 
-    return re.sub(r"\b[xync]\b", name, template)
+    return FORMULA_OPERAND.sub(name, template)
 
 
 def latex_formula(edge: Edge, latex_names: Mapping[Value, str]) -> str:

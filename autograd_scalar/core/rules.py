@@ -35,6 +35,7 @@ Conventions (the model is PyTorch's ``derivatives.yaml``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ __all__ = [
     "BUILTIN",
     "EVERYWHERE",
     "FLOAT_MATH",
+    "FORMULA_OPERAND",
     "OPERATORS",
     "RULES",
     "Domain",
@@ -54,6 +56,11 @@ __all__ = [
     "sigmoid",
     "unregister",
 ]
+
+#: An operand in a rule's ``formula`` and ``derivatives`` texts: ``x`` is the
+#: first operand, ``y``, ``n`` or ``c`` the other. The boundaries are ASCII on
+#: purpose: ``\b`` counts ``²`` as a word character, and ``y²`` must match.
+FORMULA_OPERAND = re.compile(r"(?<![A-Za-z0-9_])[xync](?![A-Za-z0-9_])")
 
 #: A closed interval ``(low, high)``.
 Interval = tuple[float, float]

@@ -36,10 +36,12 @@ The DOT text is deterministic: the same graph gives the same bytes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..check.chain import plain_formula
+from ..check.structure import Edge
+from ..core.rules import FORMULA_OPERAND
 from ..core.value import CONST, Value
 from .diagram import Diagram, require_graphviz
 from .trace import DEFAULT_MAX_NODES, Trace, fmt, graph_nodes, trace_backward
@@ -83,9 +85,6 @@ _HIGHLIGHT = {"color": "#dc2626", "penwidth": "3"}
 _UNKNOWN_FONT = "#9ca3af"
 # Derivative formulas that say no more than the number next to them.
 _PLAIN_FORMULAS = {"1", "-1", "x", "y"}
-# In the table's formulas x is the first operand; y, n or c the other. ASCII
-# boundaries: "²" counts as a word character for \b, and y² must match.
-_OPERAND = re.compile(r"(?<![A-Za-z0-9_])[xync](?![A-Za-z0-9_])")
 _NOT_COMPUTED = "gradients not computed yet: call backward()"
 _STORED = "stored .grad, as earlier backward() calls left it"
 
@@ -186,7 +185,7 @@ def substitute_operands(text: str, operands: list[str]) -> str:
     >>> substitute_operands("-x/y²", ["a", "b"])
     '-a/b²'
     """
-    return _OPERAND.sub(lambda m: operands[0 if m.group() == "x" else -1], text)
+    return FORMULA_OPERAND.sub(lambda m: operands[0 if m.group() == "x" else -1], text)
 
 
 def _with_operands(text: str, node: Value, names: dict[int, str]) -> str:
@@ -195,13 +194,17 @@ def _with_operands(text: str, node: Value, names: dict[int, str]) -> str:
 
 def derivative_text(node: Value, index: int, local: Any, names: dict[int, str]) -> str:
     """The local derivative ∂node/∂(operand ``index``): its number and, where
-    it says more, the rule written with the operand's own name."""
+    it says more, the rule's formula in the operands' names, written by
+    :func:`~autograd_scalar.check.chain.plain_formula` as ``chain_rule`` and the
+    step-through write it (``2·a`` for ``a**2``, not ``n·x^(n-1)``)."""
     rule = node.rule
     text = fmt(local)
     if rule is not None and index < len(rule.derivatives):
         formula = rule.derivatives[index]
         if formula is not None and formula not in _PLAIN_FORMULAS:
-            text += f" = {_with_operands(formula, node, names)}"
+            parents = {p: names[id(p)] for p in node.parents}
+            edge = Edge(node, index, node.parents[index], local)
+            text += f" = {plain_formula(edge, parents)}"
     return text
 
 

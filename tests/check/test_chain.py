@@ -84,6 +84,12 @@ def test_too_many_paths_gives_the_factored_form() -> None:
         assert math.isclose(step.value, sum(f.value * up for f, up in step.uses), rel_tol=1e-12)
 
 
+def test_every_operand_of_a_formula_is_named() -> None:
+    # "-x/y²": "²" is a word character to a regex's \b, which left y unnamed
+    a, b = Value(3.0, label="a"), Value(2.0, label="b")
+    assert "∂f/∂b = -a/b² = -0.75" in str(chain_rule(a / b, b))
+
+
 def test_no_path() -> None:
     x, y = Value(1.0, label="x"), Value(2.0, label="y")
     out = x * 3.0

@@ -94,6 +94,15 @@ def test_a_squared_operand_is_named_too():
     assert "= 1/b" in source
 
 
+def test_edges_write_the_derivative_as_chain_rule_does():
+    # one writer for a local derivative: 2·a for a**2, not the table's n·x^(n-1)
+    a = Value(3.0, label="a")
+    y = a**2 + a**3
+    source = draw_graph(y).source
+    assert "= 2·a" in source and "= 3·a^2" in source
+    assert "n·x^(n-1)" not in source and "x^(n-1)" not in source
+
+
 def test_backward_view_edges_name_the_operand_too():
     h = Value(0.5, label="h")
     source = draw_graph(h.tanh(), view="backward").source
