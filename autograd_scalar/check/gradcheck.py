@@ -222,10 +222,19 @@ def finite_differences(
             except AutogradError as exc:
                 reason = f"the stencil x ± {h:.3g} leaves the domain: {exc}"
                 continue
-            if math.isfinite(estimate.error) and (best is None or estimate.error < best.error):
+            if math.isfinite(estimate.error) and (best is None or _rank(estimate) < _rank(best)):
                 best = estimate
             break
     return best if best is not None else Estimate(math.nan, math.inf, reason)
+
+
+def _rank(estimate: Estimate) -> tuple[bool, float]:
+    """Smallest error bound first, but an estimate of exactly 0 after every
+    other: its values were all equal (often all 0), which bounds the rounding
+    error by 0 only because it cannot see the error ``f`` made computing them
+    (``-2 + 2·exp(2x)`` near 0 is 0 with an error of 2⁻⁵¹). A tiny relative
+    step would then claim ``f′ = 0`` exactly where the derivative is 4."""
+    return estimate.value == 0.0, estimate.error
 
 
 def _floats(inputs: Sequence[Any], op: str) -> list[float]:

@@ -9,13 +9,19 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 
-from autograd_scalar.check.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from autograd_scalar.check.gradcheck import (
+    GradcheckError,
+    finite_differences,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd_scalar.check.strategies import Expression, expressions
 from autograd_scalar.core.errors import AutogradError
 from autograd_scalar.core.extend import CustomOp, define_op, remove_op
 from autograd_scalar.core.functions import cos, exp, log, sigmoid, sin
 from autograd_scalar.core.rules import RULES
 from autograd_scalar.core.value import Value
+from autograd_scalar.transforms.functional import grad
 
 
 @pytest.fixture
@@ -55,6 +61,19 @@ def test_gradgradcheck_passes_on_correct_functions() -> None:
 def test_gradcheck_and_gradgradcheck_pass_on_random_graphs(expr: Expression) -> None:
     assert gradcheck(expr, *expr.point)
     assert gradgradcheck(expr, *expr.point)
+
+
+def test_a_cancelling_derivative_at_a_tiny_point_is_not_read_as_zero() -> None:
+    # f = -2x + exp(2x): f' = -2 + 2·exp(2x) is exactly 0 at and around x = 8.8e-293,
+    # so a step relative to x (1e-298) sees no change and claims f'' = 0 with no
+    # error; f'' is 4 there (a random graph of hypothesis found this).
+    def f(x: Value) -> Value:
+        return -(x + x) + exp(x + x)
+
+    point = (8.774156576556988e-293,)
+    assert gradgradcheck(f, *point)
+    estimate = finite_differences(grad(f), point, 0)
+    assert abs(estimate.value - 4.0) < 1e-6 and estimate.error < 1e-6
 
 
 def test_a_wrong_rule_fails_with_a_readable_table(wrong_cos: CustomOp) -> None:
