@@ -88,7 +88,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
@@ -98,11 +98,18 @@ from ..core.errors import InvalidInputError
 from ..core.maths import IEEE_MATH, Maths
 from ..core.rules import BUILTIN, RULES, Rule
 from ..core.value import CONST, Value
+from ..vectorize.record import Graph
 
-if TYPE_CHECKING:
-    from ..vectorize.record import Graph
-
-__all__ = ["SMOOTH", "TorchRecording", "per_element", "torch_source", "to_torch"]
+__all__ = [
+    "HELPERS",
+    "SMOOTH",
+    "GeneratedSource",
+    "TorchRecording",
+    "literal",
+    "per_element",
+    "to_torch",
+    "torch_source",
+]
 
 #: The functions of ``m`` that a built-in rule's forward may use and still be
 #: written inline and differentiated by PyTorch: smooth where defined, and
@@ -502,9 +509,19 @@ def _name_of(label: str | None, k: int, taken: set[str]) -> str:
 
 
 @dataclass(frozen=True)
-class _Source:
+class GeneratedSource:
+    """What :func:`torch_source` writes.
+
+    Attributes:
+        code: the module's source.
+        names: parameter (then buffer) name -> its shared leaf Value.
+        n_params: how many of ``names``, from the first, are parameters.
+        args: the names of ``forward``'s arguments (the recorded function's,
+            renamed where they would shadow a name the code uses).
+    """
+
     code: str
-    names: dict[str, Value]  # parameter and buffer names, and their Values
+    names: dict[str, Value]
     n_params: int
     args: list[str]
 
@@ -512,19 +529,17 @@ class _Source:
 def _tag(
     node: Value, parents: Sequence[Value], tags: dict[int, str | None], shared: dict[int, str]
 ) -> str | None:
-    """What a line belongs to: its node's label, else the parameter it uses
-    when that one's label has parts (``L1.n3.w1`` → ``L1.n3``), else what its
-    first tagged operand belongs to."""
+    """What a line belongs to, for its comment: its node's label, else the
+    parameter it uses when that one's label has parts (``L1.n3.w1`` →
+    ``L1.n3``), else what all its operands but constants belong to, if that is
+    one thing (so a loss computed from a neuron's output is not that neuron's)."""
     if node.label:
         return node.label
     for p in parents:
         if id(p) in shared and p.label and "." in p.label:
             return p.label.rsplit(".", 1)[0]
-    for p in parents:
-        tag = tags.get(id(p))
-        if tag:
-            return tag
-    return None
+    found = {tags.get(id(p)) for p in parents if p.op != CONST}
+    return found.pop() if len(found) == 1 else None
 
 
 def torch_source(
@@ -534,7 +549,7 @@ def torch_source(
     shapes: Sequence[tuple[int, ...]],
     dtype: torch.dtype = torch.float64,
     title: str = "f",
-) -> _Source:
+) -> GeneratedSource:
     """The generated source for a recorded graph (see :func:`to_torch`)."""
     dtype_text = repr(dtype)
     reserved = {"self", "torch", "math", "per_element", *HELPERS, *keyword.kwlist}
@@ -671,7 +686,7 @@ def torch_source(
     if extras:
         code += "\n\n# Operations differentiated by their rule, and the helpers they use.\n"
         code += "\n\n\n".join(extras) + "\n"
-    return _Source(code, names, len(unique), args)
+    return GeneratedSource(code, names, len(unique), args)
 
 
 _FILES = itertools.count(1)
@@ -704,7 +719,7 @@ class TorchRecording(nn.Module):
 
     def __init__(
         self,
-        source: _Source,
+        source: GeneratedSource,
         shapes: Sequence[tuple[int, ...]],
         dtype: torch.dtype,
         title: str,

@@ -359,3 +359,84 @@ def test_an_operation_removed_from_the_table_is_named() -> None:
     remove_op("gone_soon")
     with pytest.raises(InvalidInputError, match="'gone_soon'.*define it again"):
         rec.to_torch()
+
+
+# ------------------------------------------------------------- two processes
+def _exported_mlp(spec: dict[str, Any]) -> tuple[TorchRecording, list[float]]:
+    net = MLP.from_weights(spec["weights"], spec["biases"], spec["acts"])
+
+    def example_loss(x: list[Value], t: Value) -> Value:
+        return (net(x)[0] - t) ** 2
+
+    rec = record(example_loss, spec["X"][0], spec["y"][0], params=net.parameters())
+    return rec.to_torch(), [p.data for p in net.parameters()]
+
+
+def _worker(rank: int, world: int, address: str, folder: str) -> None:
+    import json
+    import os
+    from pathlib import Path
+
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # stay on the loopback interface
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=address, rank=rank, world_size=world)
+    try:
+        spec = json.loads(Path(folder, "spec.json").read_text())
+        module, _ = _exported_mlp(spec)
+        model = DistributedDataParallel(module)
+        X = torch.tensor(spec["X"], dtype=torch.float64)[rank::world]  # this rank's shard
+        y = torch.tensor(spec["y"], dtype=torch.float64)[rank::world]
+        opt = torch.optim.SGD(model.parameters(), lr=spec["lr"], momentum=0.9)
+        for _ in range(spec["steps"]):
+            opt.zero_grad()
+            model(X, y).mean().backward()  # DDP averages the shards' gradients
+            opt.step()
+        if rank == 0:
+            params = [p.item() for p in module.parameters()]
+            Path(folder, "params.json").write_text(json.dumps(params))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_the_export_trains_data_parallel_on_two_processes(tmp_path: Any) -> None:
+    import json
+    import socket
+    import time
+
+    import torch.multiprocessing as mp
+
+    rng = random.Random(5)
+    X = [[rng.uniform(-2, 2) for _ in range(2)] for _ in range(32)]
+    y = [x[0] * 0.5 - x[1] ** 2 * 0.3 for x in X]
+    net = MLP(2, [6, 1], activation="tanh", seed=2)
+    spec = {
+        "weights": [[[w.data for w in n.w] for n in layer.neurons] for layer in net.layers],
+        "biases": [[n.b.data for n in layer.neurons] for layer in net.layers],
+        "acts": [layer.activation for layer in net.layers],
+        "X": X, "y": y, "lr": 0.05, "steps": 10,
+    }  # fmt: skip
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    start = time.monotonic()
+    workers = mp.spawn(_worker, args=(2, address, str(tmp_path)), nprocs=2, join=False)
+    while not workers.join(timeout=1):  # raises if a worker failed
+        if time.monotonic() - start > 90:
+            for process in workers.processes:
+                process.terminate()
+            pytest.fail("the two processes took more than 90 s")
+    parallel = json.loads((tmp_path / "params.json").read_text())
+    # one process, the whole batch: the mean of the two shards' means is the mean
+    single, start_params = _exported_mlp(spec)
+    Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    opt = torch.optim.SGD(single.parameters(), lr=0.05, momentum=0.9)
+    for _ in range(10):
+        opt.zero_grad()
+        single(Xt, yt).mean().backward()
+        opt.step()
+    assert parallel != start_params
+    assert max(abs(a - p.item()) for a, p in zip(parallel, single.parameters())) < TOL
