@@ -3,15 +3,18 @@
 :meth:`~autograd_scalar.vectorize.program.Recording.to_torch` turns a
 function recorded by :func:`~autograd_scalar.vectorize.record` into a
 ``torch.nn.Module`` (a :class:`TorchRecording`) whose ``forward`` is
-generated Python source, one line per node of the recorded graph::
+generated Python source, one line per node of the recorded graph, in the
+engine's order (the first lines for the demo's ``MLP(2, [16, 16, 1])`` and
+hinge loss; a comment names the neuron a line belongs to)::
 
-    t0 = x[:, 0]  # x[0]
-    t1 = self.L1_n1_w1 * t0  # L1.n1
-    t2 = x[:, 1]  # x[1]
-    t3 = self.L1_n1_w2 * t2  # L1.n1
-    t4 = t1 + t3  # L1.n1
-    t5 = t4 + self.L1_n1_b  # L1.n1
-    t6 = Relu.apply(t5)  # L1.n1
+    def forward(self, x, t):
+        t0 = x[:, 1]  # x[1]
+        t1 = self.L1_n16_w2 * t0  # L1.n16
+        t2 = x[:, 0]  # x[0]
+        t3 = self.L1_n16_w1 * t2  # L1.n16
+        t4 = self.L1_n16_b + t3  # L1.n16
+        t5 = t4 + t1  # L1.n16
+        t6 = Relu.apply(t5)  # L1.n16
 
 The source is kept: ``module.code`` is all of it, ``print(module)`` shows its
 beginning, and a traceback through ``forward`` shows its lines.
@@ -148,7 +151,7 @@ class Code:
             w.branches = True
         # parenthesise where Python would group otherwise; the right operand of
         # a left-associative operator too, to keep the order of evaluation
-        left = w.text(a, prec + 1 if right else prec)
+        left = w.text(a, prec + 1 if right or prec == _CMP else prec)  # no a < b < c
         other = w.text(b, prec if right else prec + 1)
         return Code(f"{left} {symbol} {other}", prec, w)
 
