@@ -494,6 +494,16 @@ def per_element(name: str, *operands: torch.Tensor) -> tuple[Any, ...]:
 
 # ------------------------------------------------------- writing the graph
 _IDENTIFIER = re.compile(r"\W")
+#: The attributes a TorchRecording (and nn.Module) sets on itself, which no
+#: parameter may be named.
+_ATTRIBUTES = frozenset(vars(nn.Module())) | {
+    "code",
+    "title",
+    "dtype",
+    "arg_names",
+    "shapes",
+    "labels",
+}
 
 
 def _name_of(label: str | None, k: int, taken: set[str]) -> str:
@@ -504,7 +514,7 @@ def _name_of(label: str | None, k: int, taken: set[str]) -> str:
         name = f"p_{name}"
     base = name
     for n in itertools.count(2):
-        if name not in taken and not hasattr(nn.Module, name):
+        if name not in taken and not hasattr(TorchRecording, name) and name not in _ATTRIBUTES:
             break
         name = f"{base}_{n}"
     taken.add(name)

@@ -440,3 +440,22 @@ def test_the_export_trains_data_parallel_on_two_processes(tmp_path: Any) -> None
         opt.step()
     assert parallel != start_params
     assert max(abs(a - p.item()) for a, p in zip(parallel, single.parameters())) < TOL
+
+
+def test_labels_that_are_not_identifiers_or_taken_get_other_names() -> None:
+    labels = ["code", "forward", "training", "1st", "a b", "w", "w", None, "class", "t0"]
+    leaves = [Value(0.1 * k + 0.1, label=label) for k, label in enumerate(labels)]
+
+    def f(x: Value) -> Value:
+        total = x
+        for leaf in leaves:
+            total = total * leaf
+        return total
+
+    module = check_three_ways(f, [[0.5, -1.5]])
+    names = [name for name, _ in module.named_parameters()]
+    assert len(set(names)) == len(labels)
+    assert all(name.isidentifier() for name in names)
+    assert "code" not in names and "forward" not in names and "training" not in names
+    assert [module.labels[n] for n in names] == [label or n for label, n in zip(labels, names)]
+    assert module.code.startswith("# PyTorch code")
