@@ -2,7 +2,7 @@
 
 Build (offline, warnings as errors)::
 
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    python -m sphinx -n -W --keep-going -b html docs docs/_build/html
 
 Nothing here fetches from the network: no intersphinx, no web fonts, no
 MathJax (the pages write their math in Unicode, so no page needs a script
@@ -183,7 +183,8 @@ def _resolve_reexport(app: Any, env: Any, node: Any, contnode: Any) -> Any:
 def _prefer_the_engine(app: Any, doctree: Any) -> None:
     """A bare ``Value`` that its module cannot name at run time (an annotation
     under ``TYPE_CHECKING``) matches both the engine's Value and micrograd's:
-    outside ``compat``, the engine's is meant."""
+    outside ``compat``, the engine's is meant. And a relative module reference
+    means the sibling module."""
     from sphinx.addnodes import pending_xref
 
     for node in doctree.findall(pending_xref):
@@ -195,13 +196,20 @@ def _prefer_the_engine(app: Any, doctree: Any) -> None:
             and _imported(f"{module}.Value") is None
         ):
             node["reftarget"] = "autograd_scalar.core.value.Value"
+        elif node.get("refspecific") and module.startswith("autograd_scalar."):
+            # ``:mod:`.steps``` in a module of a package: the sibling module
+            # first (viz.steps and vectorize.steps would both match)
+            sibling = f"{module.rsplit('.', 1)[0]}.{node.get('reftarget', '').lstrip('.')}"
+            if node.get("reftype") == "mod" and isinstance(_imported(sibling), type(importlib)):
+                node["reftarget"] = sibling
+                node["refspecific"] = False
 
 
 # Names from outside the project, which an offline build (no intersphinx) cannot
 # link: the standard library, hypothesis, NumPy, PyTorch. And two type
 # variables of the datasets module, which have no page of their own.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(collections\.abc|argparse|contextlib|contextvars|typing)(\..*)?"),
+    (r"py:.*", r"(collections|collections\.abc|argparse|contextlib|contextvars|typing)(\..*)?"),
     (r"py:.*", r"(os|pathlib|ast|math|random|io|types)(\..*)?"),
     (r"py:.*", r"(hypothesis|numpy|torch|graphviz)(\..*)?"),
     (r"py:class", r"autograd_scalar\.nn\.datasets\.[TL]"),

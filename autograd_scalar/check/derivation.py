@@ -55,7 +55,7 @@ from ..expr import ExpressionError, evaluate, parse
 from .chain import partial, plain_formula
 from .structure import Edge, Structure, expression_names, variables
 
-__all__ = ["DEFAULT_RANGE", "DerivationCheck", "Row", "check_derivative"]
+__all__ = ["DEFAULT_RANGE", "KINDS", "DerivationCheck", "Row", "check_derivative"]
 
 #: Where a variable is drawn from when no range or value is given for it.
 DEFAULT_RANGE = (-2.0, 2.0)

@@ -40,8 +40,11 @@ __all__ = [
     "watching_comparisons",
 ]
 
+#: The mode bit on while operations build the graph (cleared by :func:`no_grad`).
 RECORD = 1
+#: The mode bit on while operations look for NaN and inf (set by :func:`detect_anomaly`).
 CHECK = 2
+#: The mode bit on while operations compute with IEEE-754 semantics instead of raising.
 IEEE = 4
 
 #: The current mode bits (see the module docstring).

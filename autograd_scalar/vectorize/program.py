@@ -90,7 +90,7 @@ import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.errors import DataDependentError, InvalidInputError
 from ..core.maths import Maths
@@ -99,6 +99,9 @@ from ..core.value import CONST, Value
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
 from .steps import UNIFORM, VARYING, Array, numpy_math, numpy_module
+
+if TYPE_CHECKING:
+    from ..export.recording import TorchRecording
 
 __all__ = [
     "PerformanceWarning",
@@ -455,6 +458,18 @@ class Recording:
         their sum (or mean) with respect to ``params``, in order (see :meth:`run`)."""
         result = self.run(*batch_args, reduce=reduce, verify=verify)
         return result.values, result.grads
+
+    def to_torch(self, dtype: Any = None) -> TorchRecording:
+        """The recording as a ``torch.nn.Module`` whose ``forward`` is generated,
+        readable PyTorch code, one line per node (``module.code``); parameters
+        are ``nn.Parameter`` objects named after their labels, float64 unless
+        ``dtype`` (a floating-point ``torch.dtype``) says otherwise. See
+        :mod:`autograd_scalar.export.recording`; needs the ``torch`` extra."""
+        from ..export.recording import to_torch
+
+        title = f"{getattr(self._f, '__name__', 'f')}({', '.join(self._names)})"
+        inputs = [self._names[n] for n in self.batch_argnums]
+        return to_torch(self._graph, self.params, inputs, self._shapes, dtype, title)
 
     def backward(
         self, *batch_args: Any, reduce: Reduce = "mean", verify: Verify = "first"
