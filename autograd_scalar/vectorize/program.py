@@ -56,8 +56,9 @@ with :func:`~autograd_scalar.define_op` replays like a built-in one; if its
 forward is written with ``math`` on floats it is applied example by example,
 and :func:`record` says so with a :class:`PerformanceWarning`.
 
-How it is fast (values are the engine's, operation for operation; gradients
-agree to rounding, some sums being taken in another order):
+How it is fast (values are the engine's, operation for operation, but for
+a layer's sums; gradients agree to rounding, some sums being taken in
+another order):
 
 * nodes with the same operation, depth and kind of operands form one step,
   one NumPy call over a ``(nodes × batch)`` block; operands are gathered by
@@ -68,14 +69,20 @@ agree to rounding, some sums being taken in another order):
   ``Σ wᵢxᵢ + b`` of a neuron) is one step that sums left to right in place;
 * a node used only as an operand of ``+`` shares the gradient of the sum (it
   is exactly 1 · upstream), so such chains cost nothing in the backward pass;
-* a layer's products ``w[j,k] · h[k]`` (shared weights, per-example inputs,
-  added up per neuron) are one broadcast product forward, and their
-  gradients' sums (over the batch, over the neurons) are matrix products;
+* a layer's weighted sums ``b[j] + Σₖ w[j,k] · h[k]`` (shared weights and
+  biases, per-example inputs) are one matrix product and a bias added
+  forward, two matrix products and a sum backward
+  (:mod:`autograd_scalar.vectorize.linear`); its products get no rows. A
+  matrix product adds in an order of its own, so these sums can differ from
+  the engine's in the last bits;
+* other products ``w[j,k] · h[k]`` added up per neuron are one broadcast
+  product forward, and their gradients' sums (over the batch, over the
+  neurons) are matrix products;
 * nodes that depend only on shared leaves and constants are computed once,
   not once per example, and broadcast;
 * the work arrays of the last batch size are kept and reused.
 
-micrograd's demo MLP (2→16→16→1) becomes 12 steps whatever the batch size:
+micrograd's demo MLP (2→16→16→1) becomes 9 steps whatever the batch size:
 ``python benchmarks/bench_vectorize.py`` times it against micrograd, the
 scalar engine and a hand-written NumPy forward/backward.
 
