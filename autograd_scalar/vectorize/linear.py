@@ -68,6 +68,8 @@ class Linear:
         if self.w_plan is not None:
             self.w_plan.add(np, grads, (up @ h.T).reshape(-1, 1), UNIFORM)
         if self.h_plan is not None:
-            self.h_plan.add(np, grads, w.T @ up, VARYING)
+            # one neuron: an outer product, which NumPy's matmul does slowly
+            dh = w.reshape(-1, 1) * up if self.shape[0] == 1 else w.T @ up
+            self.h_plan.add(np, grads, dh, VARYING)
         if self.b_plan is not None:
             self.b_plan.add(np, grads, up, VARYING)  # a uniform row: summed over the batch

@@ -68,6 +68,7 @@ __all__ = [
     "find_layers",
     "find_uses",
     "lay_out",
+    "in_row_order",
     "linear_step",
     "outer_step",
     "place_leaves",
@@ -376,8 +377,11 @@ def lay_out(
         members = keyed[key]
         if op == LINEAR:
             spec = layers.layers[layer]
-            ws = [w for neuron in spec.weights for w in neuron]
-            for p in (*ws, *spec.inputs, *(spec.biases or ())):
+            for p in spec.inputs:
+                if row[p] < 0:
+                    place(p)
+            ws, _ = in_row_order(spec, row)
+            for p in (*ws, *(spec.biases or ())):
                 if row[p] < 0:
                     place(p)
             start = size[VARYING]
@@ -517,6 +521,16 @@ def outer_step(
     )
 
 
+def in_row_order(layer: LayerSpec, row: Sequence[int]) -> tuple[list[int], list[int]]:
+    """A layer's weights (j-major) and inputs, the inputs in the order of
+    their rows, so that they are read as a slice where they are consecutive
+    (the engine's order lists a layer's neurons last first). The order of a
+    sum's terms is the matrix product's own anyway."""
+    order = sorted(range(len(layer.inputs)), key=lambda k: row[layer.inputs[k]])
+    ws = [neuron[k] for neuron in layer.weights for k in order]
+    return ws, [layer.inputs[k] for k in order]
+
+
 def linear_step(
     np: ModuleType,
     spec: GroupSpec,
@@ -531,13 +545,13 @@ def linear_step(
     twice, get the sum of their terms (the scatter plans add repeated rows)."""
     row, grad_row = layout.row, layout.grad_row
     ends = spec.members
-    ws = [w for neuron in layer.weights for w in neuron]
-    owner = [end for end in ends for _ in layer.inputs]  # the sum each weight is in
+    ws, hs = in_row_order(layer, row)
+    owner = [end for end in ends for _ in hs]  # the sum each weight is in
     w_plan = h_plan = b_plan = None
     if any(passes(w, end) for w, end in zip(ws, owner)):
         w_plan = scatter_plan(np, UNIFORM, None, [grad_row[w] for w in ws])
-    if any(passes(h, end) for h in layer.inputs for end in ends):
-        h_plan = scatter_plan(np, VARYING, None, [grad_row[h] for h in layer.inputs])
+    if any(passes(h, end) for h in hs for end in ends):
+        h_plan = scatter_plan(np, VARYING, None, [grad_row[h] for h in hs])
     b_rows = None
     if layer.biases is not None:
         b_rows = index(np, [row[b] for b in layer.biases])
@@ -545,9 +559,9 @@ def linear_step(
             b_plan = scatter_plan(np, UNIFORM, None, [grad_row[b] for b in layer.biases])
     return Linear(
         out,
-        (len(ends), len(layer.inputs)),
+        (len(ends), len(hs)),
         index(np, [row[w] for w in ws]),
-        index(np, [row[h] for h in layer.inputs]),
+        index(np, [row[h] for h in hs]),
         b_rows,
         index(np, [grad_row[end] for end in ends]),
         w_plan,

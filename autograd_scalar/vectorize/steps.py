@@ -117,15 +117,14 @@ def numpy_math() -> Maths:
 
 def _step_of(np: ModuleType) -> Callable[[Any], Any]:
     """The derivative of relu: 1 for x > 0, 0 for x ≤ 0, NaN for NaN, like
-    the float ``step``, as ceil(min(max(x, 0), 1)): three fast ufuncs in
+    the float ``step``, as sign(max(x, 0)): two fast ufuncs, the second in
     place (``np.heaviside`` computes the same, many times slower)."""
 
     def step(x: Any) -> Any:
         t = np.maximum(x, 0.0)
         if type(t) is not np.ndarray:  # a scalar operand
             return np.heaviside(x, 0.0)
-        np.minimum(t, 1.0, out=t)
-        return np.ceil(t, out=t)
+        return np.sign(t, out=t)
 
     return step
 
