@@ -105,7 +105,7 @@ from ..core.modes import no_grad
 from ..core.value import CONST, Value
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
-from .steps import UNIFORM, VARYING, Array, numpy_math, numpy_module
+from .steps import UNIFORM, VARYING, Array, index, numpy_math, numpy_module
 
 __all__ = [
     "PerformanceWarning",
@@ -147,9 +147,16 @@ class Program:
         for row, number in leaves.constants:
             self.const_u[row, 0] = number
         self.shared = leaves.shared
-        self.shared_rows = np.asarray(leaves.shared_rows, dtype=np.intp)
+        # slices where the rows are evenly spaced (they mostly are): no index arrays
+        self.shared_rows = index(np, leaves.shared_rows) if leaves.shared_rows else None
         self.param_rows = np.asarray(leaves.param_rows, dtype=np.intp)
         self.param_mask = self.param_rows >= 0
+        #: every parameter reached: its gradients are read in one gather
+        self.param_index = (
+            index(np, leaves.param_rows)
+            if leaves.param_rows and bool(self.param_mask.all())
+            else None
+        )
         self._lock = threading.Lock()
         self._workspace: tuple[Array, Array, Array, Array] | None = None
 
@@ -182,8 +189,13 @@ class Program:
             self._backward(u, v, gu, gv, saved, seed, batch)
             kind, row = self.plan.out
             values = v[row].copy() if kind == VARYING else np.full(batch, u[row, 0])
-            grads = np.zeros(len(self.param_rows))
-            grads[self.param_mask] = gu[self.param_rows[self.param_mask], 0]
+            if self.param_index is not None:
+                grads = gu[self.param_index, 0]
+                if isinstance(self.param_index, slice):  # a view: copy it out
+                    grads = grads.copy()
+            else:
+                grads = np.zeros(len(self.param_rows))
+                grads[self.param_mask] = gu[self.param_rows[self.param_mask], 0]
             n_inputs = self.plan.n_inputs
             per_input = gv[:n_inputs].T.copy() if input_grads else None
             return values, grads, per_input
