@@ -2,6 +2,7 @@
 
     python benchmarks/bench_vectorize.py            # the full comparison (about a minute)
     python benchmarks/bench_vectorize.py --quick    # fewer repeats, a smoke test
+    python benchmarks/bench_vectorize.py --scaling --blas-threads 1   # the batch sizes only
 
 The step: an MLP 2→16→16→1 (ReLU, micrograd's layout), SVM max-margin loss
 averaged over 100 two-moons points + 1e-4·L2, backward, SGD with micrograd's
@@ -16,7 +17,10 @@ learning-rate schedule. Four implementations, all from the same weights
 
 All four run 20 SGD steps; their losses must agree to 1e-12 (relative).
 Then: time per step and ratios, the scaling with the batch size (100,
-1,000, 10,000 examples), and the one-time cost of recording. The
+1,000, 10,000, 100,000 examples), the NumPy array operations of one step
+(opcount.py), and the one-time cost of recording. ``--blas-threads N``
+limits BLAS to N threads (threadpoolctl), as ``fit(vectorized=True)`` does
+with 1. The
 implementations take turns (A, B, C, D, A, ...); ratios are the medians of
 each round's paired ratios, with min–max, and the CPU pressure is read
 around each comparison (see stats.py).
@@ -39,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 import workloads  # noqa: E402
+from opcount import count_ops, counted  # noqa: E402
 from stats import PressureLog, Spread, alternate, markdown_table, paired_ratios  # noqa: E402
 
 from autograd_scalar.core.value import Value  # noqa: E402
@@ -62,8 +67,11 @@ def scalar_training(value: Any, points: int) -> Callable[[int], float]:
     return lambda k: workloads.training_step(value, layers, xs, ys, k)
 
 
-def replay_training(points: int) -> tuple[Callable[[int], float], Recording, float]:
-    """The per-example SVM loss recorded once, replayed over the batch."""
+def replay_training(
+    points: int, wrap: Callable[[Any], Any] = lambda a: a
+) -> tuple[Callable[[int], float], Recording, float]:
+    """The per-example SVM loss recorded once, replayed over the batch;
+    ``wrap`` is applied to the arrays the step makes (to count operations)."""
     xs, ys = workloads.two_moons(points)
     layers = workloads.make_mlp(Value, SIZES)
     params = [p for layer in layers for neuron in layer for p in neuron]
@@ -80,9 +88,11 @@ def replay_training(points: int) -> tuple[Callable[[int], float], Recording, flo
     recording_seconds = time.perf_counter() - start
 
     def step(k: int) -> float:
-        values, grads = rec.value_and_grad(X, Y, reduce="mean")
-        w = np.fromiter((p.data for p in params), dtype=float, count=len(params))
-        data_loss = sum(values.tolist()) * (1.0 / len(values))
+        values, grads = map(wrap, rec.value_and_grad(X, Y, reduce="mean"))
+        w = wrap(np.fromiter((p.data for p in params), dtype=float, count=len(params)))
+        # summed by NumPy, as the hand-written step does (a Python sum of
+        # the values' list cost the replay 0.3 ms at 10,000 examples)
+        data_loss = float(values.sum()) * (1.0 / len(values))
         total = data_loss + L2 * float(np.dot(w, w))
         w -= workloads.learning_rate(k) * (grads + 2 * L2 * w)
         for p, new in zip(params, w.tolist()):
@@ -96,14 +106,14 @@ def replay_step(points: int) -> Callable[[int], float]:
     return replay_training(points)[0]
 
 
-def numpy_training(points: int) -> Callable[[int], float]:
+def numpy_training(points: int, wrap: Callable[[Any], Any] = lambda a: a) -> Callable[[int], float]:
     """The same network, forward and backward written by hand with NumPy."""
     xs, ys = workloads.two_moons(points)
     layers = workloads.make_mlp(float, SIZES)  # the same initial weights, as floats
-    W = [np.array([neuron[:-1] for neuron in layer]) for layer in layers]
-    b = [np.array([neuron[-1] for neuron in layer]) for layer in layers]
-    X = np.array(xs)
-    Y = np.array(ys, dtype=float)
+    W = [wrap(np.array([neuron[:-1] for neuron in layer])) for layer in layers]
+    b = [wrap(np.array([neuron[-1] for neuron in layer])) for layer in layers]
+    X = wrap(np.array(xs))
+    Y = wrap(np.array(ys, dtype=float))
     n = len(Y)
 
     def step(k: int) -> float:
@@ -234,11 +244,24 @@ def compare_implementations(repeats: int, pressure: PressureLog) -> dict[str, li
     return seconds
 
 
-def compare_batch_sizes(repeats: int, pressure: PressureLog) -> None:
-    """The replay against hand-written NumPy at 100, 1,000, 10,000 examples."""
+def count_step_ops() -> tuple[int, int]:
+    """Array operations of one SGD step (100 examples; the count does not
+    depend on the batch size): the replay's, the hand-written NumPy's."""
+    step, rec, _ = replay_training(100, counted)
+    step(0)  # the work arrays of this batch size are made, and kept
+    program = rec._program(False)
+    assert program._workspace is not None
+    program._workspace = tuple(counted(a) for a in program._workspace)  # type: ignore[assignment]
+    replay = count_ops(lambda: step(1))
+    hand = numpy_training(100, counted)
+    return replay, count_ops(lambda: hand(0))
+
+
+def compare_batch_sizes(repeats: int, pressure: PressureLog, sizes: list[int]) -> None:
+    """The replay against hand-written NumPy at each batch size."""
     print("Scaling with the batch size (ms per SGD step):\n")
     rows = []
-    for points in (100, 1_000, 10_000):
+    for points in sizes:
         reps = max(3, repeats // (points // 100) if points > 100 else repeats)
         timers = {
             "replay": fresh_steps(partial(replay_step, points)),
@@ -258,6 +281,8 @@ def compare_batch_sizes(repeats: int, pressure: PressureLog) -> None:
         )
     headers = ["examples", "replay", "hand-written NumPy", "ratio", "replay µs / example"]
     print(markdown_table(headers, rows, "rrrrr"))
+    replay_ops, hand_ops = count_step_ops()
+    print(f"\nArray operations per SGD step: replay {replay_ops}, hand-written NumPy {hand_ops}")
 
 
 def main() -> int:
@@ -265,14 +290,41 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke test")
+    parser.add_argument(
+        "--scaling", action="store_true", help="only the replay against NumPy per batch size"
+    )
+    parser.add_argument(
+        "--batches",
+        default="100,1000,10000,100000",
+        help="batch sizes of the scaling table, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--blas-threads", type=int, default=None, help="limit BLAS to this many threads"
+    )
     args = parser.parse_args()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+            return run(args)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    sizes = [int(b) for b in args.batches.split(",")]
+    repeats = 3 if args.quick else 15
+    pressure = PressureLog()
+    from threadpoolctl import threadpool_info
+
+    threads = [f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info()]
+    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}, BLAS threads: {threads}")
+    if args.scaling:
+        compare_batch_sizes(repeats, pressure, sizes)
+        print_pressure(pressure)
+        return 0
     if MicroValue is None:
         print("micrograd is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
-    repeats = 3 if args.quick else 15
-    pressure = PressureLog()
-
-    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
     print(f"MLP {'-'.join(map(str, SIZES))} ReLU, SVM loss + {L2}·L2, {STEPS} SGD steps\n")
     agree = check_losses()
     seconds = compare_implementations(repeats, pressure)
@@ -286,7 +338,7 @@ def main() -> int:
         f"{1e3 * statistics.median(lazy):.1f} ms / step, "
         f"{statistics.median(lazy) / replay:.0f}x the replay\n"
     )
-    compare_batch_sizes(repeats, pressure)
+    compare_batch_sizes(repeats, pressure, sizes)
 
     _, _, recording_seconds = replay_training(100)
     print(
@@ -294,6 +346,11 @@ def main() -> int:
         f"structure, compile): {1e3 * recording_seconds:.1f} ms "
         f"= {recording_seconds / replay:.1f} replayed steps\n"
     )
+    print_pressure(pressure)
+    return 0 if agree else 1
+
+
+def print_pressure(pressure: PressureLog) -> None:
     print(
         markdown_table(
             ["measured", "CPU pressure, some avg10 before → after"],
@@ -301,7 +358,6 @@ def main() -> int:
             "ll",
         )
     )
-    return 0 if agree else 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ it. The modules, in the order the data flows:
 * :mod:`.record`: tracing one example into a graph, comparing recordings;
 * :mod:`.plan`: compiling the graph into steps, pass by pass;
 * :mod:`.steps`: the array steps, and the NumPy ``m`` the rules run on;
+* :mod:`.linear`: a layer's weighted sums as matrix products;
 * :mod:`.program`: running the steps over a batch; the public API.
 """
 

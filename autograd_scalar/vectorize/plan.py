@@ -8,11 +8,14 @@ that the next ones read, and that a test can check on its own:
    uses (the ``Σ wᵢxᵢ + b`` of a neuron), one step each, no rows inside;
 3. :func:`assign_storage`: each node's storage (uniform over the batch, or
    varying), its depth, and whether a gradient must reach it;
+3½. :func:`find_layers`: the chains that are a layer's weighted sums
+   (``b[j] + Σₖ w[j,k]·h[k]``, shared ``w``, per-example ``h``), one matrix
+   product each (:class:`.linear.Linear`), their products given no rows;
 4. :func:`find_aliases`: nodes that share a gradient row with the sum they
    are added into (their gradient is exactly the sum's);
 5. :func:`lay_out`: groups of nodes (one rule, depth and kind of operands)
    and the value and gradient rows of every node;
-6. :func:`build_steps`: the array steps (:mod:`.steps`) of each group;
+6. :func:`build_steps`: the array steps (:mod:`.steps`, :mod:`.linear`) of each group;
 7. :func:`place_leaves`: where constants, shared leaves and parameters live.
 
 The positions used throughout are those of :attr:`.record.Graph.nodes`.
@@ -28,6 +31,7 @@ from ..core.errors import InvalidInputError
 from ..core.maths import Maths
 from ..core.rules import Rule
 from ..core.value import CONST, Value
+from .linear import Linear
 from .record import Graph
 from .steps import (
     UNIFORM,
@@ -44,12 +48,16 @@ from .steps import (
 
 __all__ = [
     "CHAIN",
+    "LINEAR",
     "Aliases",
     "Chains",
     "GroupSpec",
+    "LayerSpec",
+    "Layers",
     "Layout",
     "Leaves",
     "Plan",
+    "PlanStep",
     "Storage",
     "Uses",
     "assign_storage",
@@ -57,14 +65,22 @@ __all__ = [
     "compile_plan",
     "find_aliases",
     "find_chains",
+    "find_layers",
     "find_uses",
     "lay_out",
+    "in_row_order",
+    "linear_step",
     "outer_step",
     "place_leaves",
 ]
 
 #: The op of a group of chains of additions (not a rule name: those are identifiers).
 CHAIN = "+chain"
+#: The op of a layer's weighted sums, one matrix product (see :func:`find_layers`).
+LINEAR = "+linear"
+
+#: Any step of a plan.
+PlanStep = Step | Linear
 
 
 # ------------------------------------------------------------ 1. uses
@@ -172,6 +188,96 @@ def assign_storage(
     return Storage(tuple(kind), tuple(level), tuple(needs))
 
 
+# ------------------------------------------------------------ 3½. layers
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: ``J`` chains ``b[j] + Σₖ w[j,k]·h[k]`` over the same inputs.
+
+    Attributes:
+        ends: the chains' ends (the neurons' sums), in the order of the graph.
+        weights: per neuron, its ``K`` weights ``w[j,k]``, in the chain's order.
+        inputs: the ``K`` inputs ``h[k]``, the same for every neuron.
+        biases: per neuron, its bias, or ``None``: the chains have none.
+    """
+
+    ends: tuple[int, ...]
+    weights: tuple[tuple[int, ...], ...]
+    inputs: tuple[int, ...]
+    biases: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class Layers:
+    """``layers``: the layers found; ``of[i]``: the layer whose sum node i is
+    (-1: none); ``absorbed[i]``: node i is a product computed inside a layer's
+    matrix product, so it gets no row (like a chain's partial sum)."""
+
+    layers: tuple[LayerSpec, ...]
+    of: tuple[int, ...]
+    absorbed: tuple[bool, ...]
+
+
+def find_layers(graph: Graph, uses: Uses, chains: Chains, storage: Storage) -> Layers:
+    """Chains whose elements are products ``w · h`` (in either order; ``w``
+    uniform, ``h`` varying, each product used only by its chain) and at most
+    one uniform bias, first or last; those of one depth, bias position and
+    sequence of inputs ``h`` are one layer. Any other chain (an extra
+    varying term, a product of two varying operands, a bias in the middle)
+    is left to the :class:`.steps.Chain` and :class:`.steps.Outer` steps."""
+    nodes, parents, kind = graph.nodes, graph.parents, storage.kind
+    n = len(nodes)
+
+    def factors(p: int) -> tuple[int, int] | None:
+        """``(w, h)`` of a product only its chain uses, else ``None``."""
+        if nodes[p].op != "mul" or uses.count[p] != 1 or chains.internal[p]:
+            return None
+        a, b = parents[p]
+        if (kind[a], kind[b]) == (UNIFORM, VARYING):
+            return a, b
+        if (kind[a], kind[b]) == (VARYING, UNIFORM):
+            return b, a
+        return None
+
+    found: dict[tuple[int, int, tuple[int, ...]], list[tuple[int, tuple[int, ...], int]]] = {}
+    for end in sorted(chains.elements):
+        terms = list(chains.elements[end])
+        where = 0  # the bias: 0 none, 1 first, 2 last
+        bias = -1
+        if kind[terms[0]] == UNIFORM:
+            where, bias = 1, terms.pop(0)
+        elif kind[terms[-1]] == UNIFORM:
+            where, bias = 2, terms.pop()
+        pairs = [factors(p) for p in terms]
+        if not all(pairs):
+            continue
+        ws = tuple(pair[0] for pair in pairs if pair)
+        hs = tuple(pair[1] for pair in pairs if pair)
+        found.setdefault((storage.level[end], where, hs), []).append((end, ws, bias))
+    of = [-1] * n
+    absorbed = [False] * n
+    layers: list[LayerSpec] = []
+    for (_, where, hs), neurons in sorted(found.items(), key=lambda item: item[1][0][0]):
+        for end, _, bias in neurons:
+            of[end] = len(layers)
+            for p in chains.elements[end]:
+                absorbed[p] = p != bias  # the products
+        layers.append(
+            LayerSpec(
+                tuple(end for end, _, _ in neurons),
+                tuple(ws for _, ws, _ in neurons),
+                hs,
+                tuple(b for _, _, b in neurons) if where else None,
+            )
+        )
+    return Layers(tuple(layers), tuple(of), tuple(absorbed))
+
+
+def no_layers(graph: Graph) -> Layers:
+    """No layer recognised: every chain keeps its steps."""
+    n = len(graph.nodes)
+    return Layers((), (-1,) * n, (False,) * n)
+
+
 # ------------------------------------------------------------ 4. aliases
 @dataclass(frozen=True)
 class Aliases:
@@ -199,13 +305,17 @@ def find_aliases(graph: Graph, uses: Uses, chains: Chains, storage: Storage) -> 
 # ------------------------------------------------------------ 5. rows
 @dataclass(frozen=True)
 class GroupSpec:
-    """Nodes that become one step: one op (a rule name or :data:`CHAIN`), one
-    depth, one storage per operand; their results in rows ``start …``."""
+    """Nodes that become one step: one op (a rule name, :data:`CHAIN` or
+    :data:`LINEAR`), one depth, one storage per operand; their results in
+    rows ``start …``. ``layer``: for :data:`LINEAR`, which of
+    :attr:`Layers.layers` (its operands are the weights, the inputs and the
+    biases, ``kinds`` their storages)."""
 
     op: str
     kinds: tuple[int, ...]
     members: tuple[int, ...]
     start: int
+    layer: int = -1
 
 
 @dataclass(frozen=True)
@@ -220,25 +330,42 @@ class Layout:
     groups: tuple[GroupSpec, ...]
 
 
-def lay_out(graph: Graph, chains: Chains, storage: Storage, aliases: Aliases) -> Layout:
+def lay_out(
+    graph: Graph,
+    chains: Chains,
+    storage: Storage,
+    aliases: Aliases,
+    layers: Layers | None = None,
+) -> Layout:
     """Rows: inputs first (one transposed copy fills them), then leaves in
     the order groups first use them, then each group's results together,
-    ordered so that operands are read by slices where possible."""
+    ordered so that operands are read by slices where possible. A layer's
+    products (``layers``) get no row: its matrix product reads the weights
+    and the inputs."""
     nodes, parents = graph.nodes, graph.parents
     kind = storage.kind
     n = len(nodes)
+    if layers is None:
+        layers = no_layers(graph)
     row = [-1] * n
     size = [0, len(graph.inputs)]
     input_pos = {id(v): i for i, v in enumerate(graph.inputs)}
     for i, node in enumerate(nodes):
         if id(node) in input_pos:
             row[i] = input_pos[id(node)]
-    keyed: dict[tuple[int, str, tuple[int, ...]], list[int]] = {}
+    keyed: dict[tuple[int, str, tuple[int, ...], int], list[int]] = {}
     for i in range(n):
-        if chains.operands[i] and not chains.internal[i]:
-            kinds = tuple(kind[p] for p in chains.operands[i])
-            op = CHAIN if i in chains.elements else nodes[i].op
-            keyed.setdefault((storage.level[i], op, kinds), []).append(i)
+        if not chains.operands[i] or chains.internal[i] or layers.absorbed[i]:
+            continue
+        layer = layers.of[i]
+        if layer >= 0:
+            spec = layers.layers[layer]
+            storages = (UNIFORM, VARYING) + (() if spec.biases is None else (UNIFORM,))
+            keyed.setdefault((storage.level[i], LINEAR, storages, layer), []).append(i)
+            continue
+        kinds = tuple(kind[p] for p in chains.operands[i])
+        op = CHAIN if i in chains.elements else nodes[i].op
+        keyed.setdefault((storage.level[i], op, kinds, -1), []).append(i)
 
     def place(i: int) -> None:
         row[i] = size[kind[i]]
@@ -246,8 +373,22 @@ def lay_out(graph: Graph, chains: Chains, storage: Storage, aliases: Aliases) ->
 
     groups = []
     for key in sorted(keyed):
-        _, op, kinds = key
+        _, op, kinds, layer = key
         members = keyed[key]
+        if op == LINEAR:
+            spec = layers.layers[layer]
+            for p in spec.inputs:
+                if row[p] < 0:
+                    place(p)
+            ws, _ = in_row_order(spec, row)
+            for p in (*ws, *(spec.biases or ())):
+                if row[p] < 0:
+                    place(p)
+            start = size[VARYING]
+            for i in members:
+                place(i)
+            groups.append(GroupSpec(op, kinds, tuple(members), start, layer))
+            continue
         for i in members:
             for p in chains.operands[i]:
                 if row[p] < 0:
@@ -281,18 +422,23 @@ def build_steps(
     storage: Storage,
     aliases: Aliases,
     layout: Layout,
-) -> tuple[Step, ...]:
-    """One step per group: a :class:`.steps.Chain` for chains, an
-    :class:`.steps.Outer` for a layer's products, a :class:`.steps.Group`
-    for the rest."""
+    layers: Layers | None = None,
+) -> tuple[PlanStep, ...]:
+    """One step per group: a :class:`.linear.Linear` for a layer's weighted
+    sums, a :class:`.steps.Chain` for other chains, an :class:`.steps.Outer`
+    for other layers' products, a :class:`.steps.Group` for the rest."""
 
     def passes(p: int, member: int) -> bool:
         """Whether the gradient must be added into operand ``p`` of ``member``."""
         return storage.needs[p] and aliases.of[p] != member
 
-    steps: list[Step] = []
+    steps: list[PlanStep] = []
     for spec in layout.groups:
         out = slice(spec.start, spec.start + len(spec.members))
+        if spec.op == LINEAR:
+            assert layers is not None  # a LINEAR group comes from them
+            steps.append(linear_step(np, spec, out, layers.layers[spec.layer], layout, passes))
+            continue
         if spec.op == CHAIN:
             steps.append(_chain_step(np, spec, out, chains, layout, passes))
             continue
@@ -372,6 +518,55 @@ def outer_step(
         np.asarray(up[::k], dtype=np.intp),
         w_plan,
         h_grad,
+    )
+
+
+def in_row_order(layer: LayerSpec, row: Sequence[int]) -> tuple[list[int], list[int]]:
+    """A layer's weights (j-major) and inputs, the inputs in the order of
+    their rows, so that they are read as a slice where they are consecutive
+    (the engine's order lists a layer's neurons last first). The order of a
+    sum's terms is the matrix product's own anyway."""
+    order = sorted(range(len(layer.inputs)), key=lambda k: row[layer.inputs[k]])
+    ws = [neuron[k] for neuron in layer.weights for k in order]
+    return ws, [layer.inputs[k] for k in order]
+
+
+def linear_step(
+    np: ModuleType,
+    spec: GroupSpec,
+    out: slice,
+    layer: LayerSpec,
+    layout: Layout,
+    passes: Callable[[int, int], bool],
+) -> Linear:
+    """The :class:`.linear.Linear` step of a layer. A gradient goes to every
+    weight (or input, or bias) if any needs one: the others' rows are not
+    read. Weights or biases shared by several neurons, or an input used
+    twice, get the sum of their terms (the scatter plans add repeated rows)."""
+    row, grad_row = layout.row, layout.grad_row
+    ends = spec.members
+    ws, hs = in_row_order(layer, row)
+    owner = [end for end in ends for _ in hs]  # the sum each weight is in
+    w_plan = h_plan = b_plan = None
+    if any(passes(w, end) for w, end in zip(ws, owner)):
+        w_plan = scatter_plan(np, UNIFORM, None, [grad_row[w] for w in ws])
+    if any(passes(h, end) for h in hs for end in ends):
+        h_plan = scatter_plan(np, VARYING, None, [grad_row[h] for h in hs])
+    b_rows = None
+    if layer.biases is not None:
+        b_rows = index(np, [row[b] for b in layer.biases])
+        if any(passes(b, end) for b, end in zip(layer.biases, ends)):
+            b_plan = scatter_plan(np, UNIFORM, None, [grad_row[b] for b in layer.biases])
+    return Linear(
+        out,
+        (len(ends), len(hs)),
+        index(np, [row[w] for w in ws]),
+        index(np, [row[h] for h in hs]),
+        b_rows,
+        index(np, [grad_row[end] for end in ends]),
+        w_plan,
+        h_plan,
+        b_plan,
     )
 
 
@@ -479,7 +674,7 @@ class Plan:
             applied example by example).
     """
 
-    steps: tuple[Step, ...]
+    steps: tuple[PlanStep, ...]
     size: tuple[int, int]
     out: tuple[int, int]
     leaves: Leaves
@@ -488,15 +683,23 @@ class Plan:
 
 
 def compile_plan(
-    np: ModuleType, m: Maths, graph: Graph, params: Sequence[Value], input_grads: bool
+    np: ModuleType,
+    m: Maths,
+    graph: Graph,
+    params: Sequence[Value],
+    input_grads: bool,
+    layers: bool = True,
 ) -> Plan:
-    """Run the passes; ``input_grads``: gradients reach the per-example inputs too."""
+    """Run the passes; ``input_grads``: gradients reach the per-example inputs
+    too; ``layers``: find layers (:func:`find_layers`), else every chain keeps
+    its :class:`.steps.Chain` (the engine's order of additions)."""
     uses = find_uses(graph)
     chains = find_chains(graph, uses)
     storage = assign_storage(graph, chains, params, input_grads)
+    found = find_layers(graph, uses, chains, storage) if layers else no_layers(graph)
     aliases = find_aliases(graph, uses, chains, storage)
-    layout = lay_out(graph, chains, storage, aliases)
-    steps = build_steps(np, m, graph, chains, storage, aliases, layout)
+    layout = lay_out(graph, chains, storage, aliases, found)
+    steps = build_steps(np, m, graph, chains, storage, aliases, layout, found)
     leaves = place_leaves(graph, storage, layout, params)
     out = len(graph.nodes) - 1
     vectorized = all(not isinstance(s, Group) or s.rule.vectorizes for s in steps)

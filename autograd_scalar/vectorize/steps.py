@@ -117,14 +117,15 @@ def numpy_math() -> Maths:
 
 def _step_of(np: ModuleType) -> Callable[[Any], Any]:
     """The derivative of relu: 1 for x > 0, 0 for x ≤ 0, NaN for NaN, like
-    the float ``step``, as ceil(min(max(x, 0), 1)): three fast ufuncs in
-    place (``np.heaviside`` computes the same, many times slower)."""
+    the float ``step``, as ceil(clip(x, 0, 1)): two fast ufuncs, the second
+    in place (``np.heaviside`` computes the same, many times slower, and
+    ``np.sign`` is several times slower than these two). At x = -0.0 it is
+    -0.0, which equals 0 and, added into a gradient, changes nothing."""
 
     def step(x: Any) -> Any:
-        t = np.maximum(x, 0.0)
+        t = np.clip(x, 0.0, 1.0)
         if type(t) is not np.ndarray:  # a scalar operand
             return np.heaviside(x, 0.0)
-        np.minimum(t, 1.0, out=t)
         return np.ceil(t, out=t)
 
     return step

@@ -14,6 +14,7 @@ import pytest
 from autograd_scalar.core.extend import define_op, remove_op
 from autograd_scalar.core.value import CONST, Value
 from autograd_scalar.vectorize import PerformanceWarning, record
+from autograd_scalar.vectorize.linear import Linear
 from autograd_scalar.vectorize.plan import (
     CHAIN,
     Plan,
@@ -41,8 +42,10 @@ def position(graph: Graph, node: Value) -> int:
     return next(i for i, n in enumerate(graph.nodes) if n is node)
 
 
-def plan_of(graph: Graph, params: Sequence[Value], input_grads: bool = False) -> Plan:
-    return compile_plan(np, numpy_math(), graph, params, input_grads)
+def plan_of(
+    graph: Graph, params: Sequence[Value], input_grads: bool = False, layers: bool = True
+) -> Plan:
+    return compile_plan(np, numpy_math(), graph, params, input_grads, layers)
 
 
 # A neuron as micrograd writes it: act = b; act = act + wᵢ·xᵢ, then tanh.
@@ -201,8 +204,9 @@ def test_layout_puts_inputs_first_and_each_group_together() -> None:
 
 # ------------------------------------------------------------ 6. steps
 def test_layers_products_become_matrix_products() -> None:
-    """micrograd's layout is recognised (two layers' products are one step
-    each, whichever side the weight is on) and still matches the engine."""
+    """Without the layer pass, micrograd's layout is still recognised (two
+    layers' products are one Outer step each, whichever side the weight is
+    on); with it, each layer is one Linear step; both match the engine."""
     rng = random.Random(7)
     layers = make_mlp(rng, [3, 4, 5, 1])
     params = [p for layer in layers for neuron in layer for p in neuron]
@@ -213,8 +217,13 @@ def test_layers_products_become_matrix_products() -> None:
         def f(x: list[Value], y: Value, swap: bool = swap) -> Value:
             return LOSSES["hinge"](mlp(layers, x, "relu", swap), y)
 
-        plan = plan_of(graph_of(f, X[0].tolist(), 1.0, argnums=(0, 1)), params, True)
+        graph = graph_of(f, X[0].tolist(), 1.0, argnums=(0, 1))
+        plan = plan_of(graph, params, True, layers=False)
         assert sum(type(s) is Outer for s in plan.steps) == 2
+        assert not any(type(s) is Linear for s in plan.steps)
+        plan = plan_of(graph, params, True)
+        assert [s.shape for s in plan.steps if type(s) is Linear] == [(4, 3), (5, 4), (1, 5)]
+        assert not any(type(s) in (Outer, Chain) for s in plan.steps)
         assert_matches_engine(f, [X, Y], params, "mean")
 
 
@@ -233,9 +242,10 @@ def test_products_not_summed_per_neuron_are_not_taken_for_a_layer() -> None:
     assert_matches_engine(f, [X], params)
 
 
-def test_micrograds_mlp_is_twelve_steps() -> None:
+def test_micrograds_mlp_is_nine_steps() -> None:
     """The benchmark's network (2→16→16→1, ReLU, SVM loss) keeps its shape:
-    3 layers of products, 3 of sums, 2 of ReLU, then the loss's 4 steps."""
+    3 layers (one matrix product each), 2 of ReLU, then the loss's 4 steps;
+    without the layer pass, 12: 3 layers of products, 3 of sums, 2 ReLU, 4."""
     rng = random.Random(1)
     layers = make_mlp(rng, [2, 16, 16, 1])
     params = [p for layer in layers for neuron in layer for p in neuron]
@@ -243,13 +253,19 @@ def test_micrograds_mlp_is_twelve_steps() -> None:
     def hinge(x: list[Value], y: Value) -> Value:
         return LOSSES["hinge"](mlp(layers, x, "relu"), y)
 
-    plan = plan_of(graph_of(hinge, [0.5, -0.5], 1.0, argnums=(0, 1)), params)
-    assert [type(s).__name__ for s in plan.steps].count("Outer") == 2  # the last layer: J = 1
-    assert len(plan.steps) == 12
+    graph = graph_of(hinge, [0.5, -0.5], 1.0, argnums=(0, 1))
+    before = plan_of(graph, params, layers=False)
+    assert [type(s).__name__ for s in before.steps].count("Outer") == 2  # the last layer: J = 1
+    assert len(before.steps) == 12 and sum(isinstance(s, Chain) for s in before.steps) == 3
+    plan = plan_of(graph, params)
+    assert [s.shape for s in plan.steps if isinstance(s, Linear)] == [(16, 2), (16, 16), (1, 16)]
+    assert len(plan.steps) == 9
     relus = [s for s in plan.steps if isinstance(s, Group) and s.rule.name == "relu"]
     assert len(relus) == 3 and all(s.write is not None for s in relus)  # in place
-    assert sum(isinstance(s, Chain) for s in plan.steps) == 3
+    assert not any(isinstance(s, (Chain, Outer)) for s in plan.steps)
     assert plan.vectorized
+    # the products get no rows: x0, x1, y; 16 + 16 + 1 sums; 16 + 16 ReLUs; the loss's 4
+    assert plan.size[VARYING] == before.size[VARYING] - (16 * 2 + 16 * 16 + 16) == 72
 
 
 # ------------------------------------------------------------ 7. leaves
