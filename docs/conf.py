@@ -240,7 +240,7 @@ def _build_browser_site(app: Any) -> None:
     if app.builder.format != "html":
         return
     build = _browser_site_module()
-    lite = os.environ.get("AUTOGRAD_SCALAR_WEB_LITE", "1") != "0"
+    lite = build.lite_wanted()
     if not build.is_current(build.DEFAULT_OUT, lite=lite):
         reason = build.missing_tools()
         if reason is not None:

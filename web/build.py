@@ -2,6 +2,7 @@
 
     python web/build.py              # build web/_site (skipped when up to date)
     python web/build.py --force      # build it again
+    python web/build.py --lite       # with JupyterLite too (not working yet, see web/lite.py)
     python -m http.server -d web/_site 8000   # then open http://127.0.0.1:8000/
 
 Everything the site loads is served from it, and everything comes from the
@@ -18,7 +19,7 @@ Layout of the output folder::
     runtime/viz/viz-global.js  Graphviz compiled to WebAssembly
     runtime/wheels/            autograd_scalar and graphviz wheels
     runtime/manifest.json      which wheels to unpack, which examples to list
-    lite/                      JupyterLite with the notebooks (see lite.py)
+    lite/                      JupyterLite with the notebooks, with --lite (see lite.py)
 
 The docs build calls :func:`ensure_built` (docs/conf.py) and copies the site
 into the HTML output; a stamp file records a hash of the inputs so an unchanged
@@ -93,7 +94,7 @@ def _stamp(lite: bool) -> str:
     return inputs_hash() + (" with JupyterLite" if lite else " playground only")
 
 
-def is_current(out: Path = DEFAULT_OUT, *, lite: bool = True) -> bool:
+def is_current(out: Path = DEFAULT_OUT, *, lite: bool = False) -> bool:
     """Whether ``out`` was built, with (or without) JupyterLite, from these inputs."""
     stamp = out / STAMP
     return stamp.is_file() and stamp.read_text().strip() == _stamp(lite)
@@ -146,7 +147,7 @@ def _lite_module() -> Any:
     return module
 
 
-def build(out: Path = DEFAULT_OUT, *, lite: bool = True) -> Path:
+def build(out: Path = DEFAULT_OUT, *, lite: bool = False) -> Path:
     """Build the whole site into ``out`` and return it."""
     started = time.perf_counter()
     modules = npm_packages()
@@ -171,7 +172,7 @@ def build(out: Path = DEFAULT_OUT, *, lite: bool = True) -> Path:
     return out
 
 
-def ensure_built(out: Path = DEFAULT_OUT, *, lite: bool = True) -> Path:
+def ensure_built(out: Path = DEFAULT_OUT, *, lite: bool = False) -> Path:
     """Build ``out`` unless it is already built from the same inputs."""
     if is_current(out, lite=lite):
         log(f"{out} is up to date")
@@ -179,13 +180,20 @@ def ensure_built(out: Path = DEFAULT_OUT, *, lite: bool = True) -> Path:
     return build(out, lite=lite)
 
 
+def lite_wanted() -> bool:
+    """JupyterLite is built only when asked (AUTOGRAD_SCALAR_WEB_LITE=1): see web/lite.py."""
+    return os.environ.get("AUTOGRAD_SCALAR_WEB_LITE") == "1"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the site's folder")
     parser.add_argument("--force", action="store_true", help="build even if up to date")
-    parser.add_argument("--no-lite", action="store_true", help="leave out JupyterLite")
+    parser.add_argument(
+        "--lite", action="store_true", help="add JupyterLite (its kernel cannot start offline yet)"
+    )
     args = parser.parse_args(argv)
-    lite = not args.no_lite and os.environ.get("AUTOGRAD_SCALAR_WEB_LITE", "1") != "0"
+    lite = args.lite or lite_wanted()
     if args.force:
         build(args.out, lite=lite)
     else:

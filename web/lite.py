@@ -18,12 +18,15 @@ and runs ``jupyter lite build`` on it:
 * ``files/``: the notebooks that need neither NumPy nor matplotlib nor
   hypothesis (:data:`LEFT_OUT` says why the others are not there).
 
-Pyodide's ssl and sqlite3 are compiled packages that only its CDN serves, and
-the kernel insists on loading them (from the lock, or else from PyPI). They are
-kept out of the solve, then named in the final lock with files the site does
-not have: Pyodide logs that it could not load them (two requests to this site
-that fail) and the kernel runs without them; IPython keeps its history in
-memory without sqlite3.
+NOT WORKING YET: the kernel does not start. Pyodide's ssl and sqlite3 are
+compiled packages that only its CDN serves (neither npm's pyodide nor PyPI has
+them), and the kernel insists on loading them. They are kept out of the solve,
+then named in the final lock with files the site does not have, so Pyodide
+logs that it could not load them and goes on; but IPython (8.23 as well as
+8.39) imports sqlite3 unconditionally (IPython/core/history.py), so
+``import pyodide_kernel`` fails. Hence web/build.py builds this only when asked
+(``--lite`` or AUTOGRAD_SCALAR_WEB_LITE=1), and its browser test is skipped
+otherwise. What would fix it: a sqlite3 package for Pyodide from a registry.
 """
 
 from __future__ import annotations
