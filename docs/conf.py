@@ -223,3 +223,57 @@ def setup(app: Any) -> None:
     app.connect("missing-reference", _resolve_reexport)
     app.connect("doctree-read", _prefer_the_engine)
     app.connect("autodoc-skip-member", _skip_field_defaults)
+
+
+# ------------------------------------------------ the in-browser site (web/build.py)
+# The playground and JupyterLite: built by web/build.py (unless already built
+# from the same inputs) and copied to try/ in the HTML output. Where it cannot
+# be built (no npm), the docs still build and say how to build it.
+def _browser_site_module() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "autograd_scalar_web_build", ROOT / "web" / "build.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _build_browser_site(app: Any) -> None:
+    from sphinx.util import logging
+
+    app.env_browser_site = None
+    if app.builder.format != "html":
+        return
+    build = _browser_site_module()
+    lite = build.lite_wanted()
+    if not build.is_current(build.DEFAULT_OUT, lite=lite):
+        reason = build.missing_tools()
+        if reason is not None:
+            logging.getLogger(__name__).info(
+                "the in-browser site (try/) is not built: %s; run python web/build.py", reason
+            )
+            return
+        build.ensure_built(build.DEFAULT_OUT, lite=lite)
+    app.env_browser_site = build.DEFAULT_OUT
+
+
+def _copy_browser_site(app: Any, exception: Exception | None) -> None:
+    import shutil
+
+    site = getattr(app, "env_browser_site", None)
+    if exception is None and site is not None:
+        target = Path(app.outdir) / "try"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(site, target, ignore=shutil.ignore_patterns(".build-stamp"))
+
+
+_setup_without_browser_site = setup
+
+
+def setup(app: Any) -> None:  # noqa: F811 - the setup above, and the site's two steps
+    _setup_without_browser_site(app)
+    app.connect("builder-inited", _build_browser_site)
+    app.connect("build-finished", _copy_browser_site)

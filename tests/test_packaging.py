@@ -41,7 +41,13 @@ def test_the_sdist_ships_every_test_path() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["notebooks/01-chain-rule.ipynb", "docs/edge-cases.md", "README.md"]
+    "path",
+    [
+        "notebooks/01-chain-rule.ipynb",
+        "docs/edge-cases.md",
+        "README.md",
+        "web/playground/examples/01-one-neuron.py",  # tests/web/test_examples runs them
+    ],
 )
 def test_the_sdist_ships_what_the_tests_read(path: str) -> None:
     assert (ROOT / path).exists()
@@ -51,3 +57,5 @@ def test_the_sdist_ships_what_the_tests_read(path: str) -> None:
 def test_build_output_stays_out() -> None:
     sdist = pyproject()["tool"]["hatch"]["build"]["targets"]["sdist"]
     assert "docs/_build" in sdist["exclude"]
+    assert "web/node_modules" in sdist["exclude"]
+    assert "web/_site" in sdist["exclude"]

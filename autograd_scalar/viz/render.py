@@ -16,25 +16,41 @@ it finds first (see :func:`find_executable`):
 A PNG is capped at :data:`MAX_PNG_INCHES` inches square at :data:`PNG_DPI` dots
 per inch (Graphviz's ``size`` attribute, which only ever shrinks a drawing), so a
 huge graph cannot make the renderer allocate gigabytes.
+
+In the browser (Pyodide, where ``sys.platform == "emscripten"`` and no program
+can be started) :func:`render` draws SVG with Graphviz compiled to WebAssembly
+(the npm package ``@viz-js/viz``) through Pyodide's bridge to JavaScript: the
+page sets ``globalThis.autogradScalarViz = await Viz.instance()`` before it runs
+Python (the playground does). Inside a web worker (the JupyterLite kernel) where
+the page has set nothing, the first render loads the script named by the
+environment variable ``AUTOGRAD_SCALAR_VIZ_JS`` (:data:`VIZ_JS_ENV_VAR`) with
+``importScripts`` and waits for it with ``pyodide.ffi.run_sync``; where that
+cannot wait, ``await load_browser_renderer()`` once does the same.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import AutogradError
 
 __all__ = [
     "ENV_VAR",
     "FORMATS",
+    "JS_GLOBAL",
     "MAX_PNG_INCHES",
     "PNG_DPI",
+    "VIZ_JS_ENV_VAR",
     "RenderError",
     "find_executable",
+    "in_browser",
+    "load_browser_renderer",
     "render",
 ]
 
@@ -46,10 +62,108 @@ FORMATS = ("svg", "png", "pdf")
 MAX_PNG_INCHES = 40
 #: Dots per inch of a PNG.
 PNG_DPI = 96
+#: In the browser: the JavaScript global that holds a ``@viz-js/viz`` instance.
+JS_GLOBAL = "autogradScalarViz"
+#: In the browser: the environment variable naming the URL of ``viz-global.js``
+#: (relative to the worker's script), loaded when :data:`JS_GLOBAL` is unset.
+VIZ_JS_ENV_VAR = "AUTOGRAD_SCALAR_VIZ_JS"
 
 
 class RenderError(AutogradError, RuntimeError):
     """No renderer was found, or it failed, timed out or rejected the format."""
+
+
+def in_browser() -> bool:
+    """True under Pyodide (WebAssembly in a browser), where no program can run.
+
+    >>> in_browser()
+    False
+    """
+    return sys.platform == "emscripten"
+
+
+def _viz_instance() -> Any:
+    """The page's (or worker's) ``@viz-js/viz`` instance, loading it if it can."""
+    import js  # Pyodide's module for the JavaScript global scope
+
+    viz = getattr(js, JS_GLOBAL, None)
+    if viz is not None:
+        return viz
+    promise = _start_loading(js)
+    if promise is not None:
+        from pyodide import ffi
+
+        if getattr(ffi, "can_run_sync", lambda: False)():  # Pyodide 0.27 and JSPI
+            viz = ffi.run_sync(promise)
+            setattr(js, JS_GLOBAL, viz)
+            return viz
+    raise RenderError(
+        "render",
+        "svg",
+        f"in the browser, diagrams are drawn by @viz-js/viz: the page must set "
+        f"globalThis.{JS_GLOBAL} = await Viz.instance(), or run "
+        "`await autograd_scalar.viz.render.load_browser_renderer()` once "
+        f"(with {VIZ_JS_ENV_VAR} naming viz-global.js) before drawing",
+    )
+
+
+def _start_loading(js: Any) -> Any:
+    """Load ``viz-global.js`` (a worker's ``importScripts``) and start ``Viz.instance()``.
+
+    Returns the instance's promise, or None where there is nothing to load.
+    """
+    viz_module = getattr(js, "Viz", None)
+    if viz_module is None:
+        url = os.environ.get(VIZ_JS_ENV_VAR)
+        import_scripts = getattr(js, "importScripts", None)
+        if not url or import_scripts is None:
+            return None
+        try:
+            import_scripts(url)
+        except Exception as exc:  # noqa: BLE001 - a JavaScript error, whatever its kind
+            raise RenderError("render", url, f"could not load {url}: {exc}") from None
+        viz_module = getattr(js, "Viz", None)
+        if viz_module is None:
+            raise RenderError("render", url, f"{url} did not define Viz")
+    return viz_module.instance()
+
+
+async def load_browser_renderer() -> None:
+    """In the browser: load ``@viz-js/viz`` and keep its instance for :func:`render`.
+
+    Only needed where :func:`render` cannot wait for it by itself (a runtime
+    without JavaScript promise integration). Does nothing where it is loaded.
+    """
+    import js
+
+    if getattr(js, JS_GLOBAL, None) is not None:
+        return
+    promise = _start_loading(js)
+    if promise is None:
+        raise RenderError(
+            "render", "svg", f"set {VIZ_JS_ENV_VAR} to the URL of viz-global.js, or load it"
+        )
+    setattr(js, JS_GLOBAL, await promise)
+
+
+def _render_in_browser(source: str, fmt: str) -> bytes:
+    if fmt != "svg":
+        raise RenderError(
+            "render", fmt, f"in the browser only SVG can be drawn (@viz-js/viz), not {fmt!r}"
+        )
+    import js
+
+    viz = _viz_instance()
+    options = js.JSON.parse(json.dumps({"format": "svg", "engine": "dot"}))
+    result = viz.render(source, options)
+    if result.status != "success":
+        errors = [str(e.message) for e in result.errors if str(e.level) == "error"]
+        detail = "; ".join(errors) or "render failed"
+        raise RenderError("render", fmt, f"@viz-js/viz failed: {detail}")
+    text = str(result.output)
+    if not text.startswith("<?xml"):  # the same prologue as a dot or graphviz-pure SVG
+        text = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + text
+    return text.encode("utf-8")
 
 
 def _candidates(fmt: str) -> list[str]:
@@ -108,6 +222,8 @@ def render(
     """
     if fmt not in FORMATS:
         raise RenderError("render", fmt, f"unknown format {fmt!r}; expected one of {FORMATS}")
+    if executable is None and in_browser():
+        return _render_in_browser(source, fmt)
     program = executable or find_executable(fmt)
     command = [program, f"-T{fmt}"]
     if fmt == "png":  # -G overrides the graph's own size, so the cap always holds

@@ -29,8 +29,20 @@ def missing() -> str | None:
     return None
 
 
-def start_chromium(tmp_path_factory: Any, *, javascript: bool = True, width: int = 1200) -> Any:
-    """A selenium driver for headless Chromium with no network of its own."""
+def start_chromium(
+    tmp_path_factory: Any,
+    *,
+    javascript: bool = True,
+    width: int = 1200,
+    height: int = 900,
+    extra_args: tuple[str, ...] = (),
+    performance_log: bool = False,
+) -> Any:
+    """A selenium driver for headless Chromium with no network of its own.
+
+    ``extra_args`` go to Chromium's command line; ``performance_log`` keeps the
+    DevTools events (every request) for ``driver.get_log("performance")``.
+    """
     reason = missing()
     if reason is not None:
         if os.environ.get("CI") == "true":
@@ -50,12 +62,15 @@ def start_chromium(tmp_path_factory: Any, *, javascript: bool = True, width: int
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        f"--window-size={width},900",
+        f"--window-size={width},{height}",
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        *extra_args,
     ):
         options.add_argument(flag)
     if not javascript:
         options.add_experimental_option(
             "prefs", {"profile.managed_default_content_settings.javascript": 2}
         )
+    if performance_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
