@@ -216,3 +216,14 @@ def test_the_ordering_of_shared_and_repeated_operands() -> None:
     c = b + a  # a reached twice
     d = c * (c + b)
     assert topological_order(d, keep_grads=True) == _recursive_order(d)
+
+
+def test_the_ordering_of_a_network_loss() -> None:
+    """Sums of products of weights and inputs, shared activations: the
+    shapes the sort has shortcuts for."""
+    from autograd_scalar.nn import MLP
+
+    model = MLP(2, [4, 3, 1], seed=1)
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]
+    loss = sum((model([Value(a), Value(b)])[0] for a, b in xs), Value(0.0)).relu()
+    assert topological_order(loss, keep_grads=True) == _recursive_order(loss)
