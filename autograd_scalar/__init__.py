@@ -20,6 +20,7 @@ from .check.chain import chain_rule
 from .check.derivation import check_derivative
 from .check.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .core import functions as _functions
+from .core.collector import hold_collector
 from .core.errors import (
     AutogradError,
     DataDependentError,
@@ -93,6 +94,7 @@ __all__ = [
     "gradgradcheck",
     "gradients",
     "hessian",
+    "hold_collector",
     "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",

@@ -5,7 +5,8 @@ An engine turns a workload name and size (see ``WORKLOADS``) into a
 number to check against the other engines, and the size of its graph.
 
 - ``tree``: autograd_scalar from a checkout (this tree, or ``--against``),
-  through the public ``from autograd_scalar import Value`` only;
+  through the public ``from autograd_scalar import Value`` only (and
+  ``hold_collector`` for ``training_held``, where the checkout has it);
 - ``micrograd``: micrograd 0.1.0, with its recursion limit raised for deep graphs;
 - ``torch``: PyTorch 0-dim float64 tensors (optional);
 - ``hips``: HIPS ``autograd``, which differentiates functions (optional).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from typing import Any
 import workloads
 
 MLP_SIZES = [2, 16, 16, 1]
-WORKLOADS = ("training", "chain", "sum_products")
+WORKLOADS = ("training", "training_held", "chain", "sum_products")
 
 
 @dataclass
@@ -49,10 +51,20 @@ class ValueEngine:
     workloads: tuple[str, ...] = WORKLOADS
     traced = True
 
-    def __init__(self, value: Callable[[float], Any], version: str, file: str) -> None:
+    def __init__(
+        self,
+        value: Callable[[float], Any],
+        version: str,
+        file: str,
+        hold: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
         self.value = value
         self.version = version
         self.file = file
+        # training_held: each step inside the collector holding that the engine's
+        # own training loop uses (autograd_scalar.hold_collector, as fit does);
+        # an engine without one (micrograd) runs the plain step, its default gc.
+        self.hold = hold
 
     def describe(self) -> dict[str, Any]:
         return {"version": self.version, "file": self.file, "workloads": list(self.workloads)}
@@ -75,6 +87,18 @@ class ValueEngine:
             return workloads.training_step(self.value, layers, xs, ys, next(steps), self.reset)
 
         return run, self._count(workloads.training_loss(self.value, layers, xs, ys))
+
+    def _training_held(self, points: int) -> tuple[Callable[[], float], int | None]:
+        step, nodes = self._training(points)
+        hold = self.hold
+        if hold is None:
+            return step, nodes
+
+        def run() -> float:
+            with hold():
+                return step()
+
+        return run, nodes
 
     def _chain(self, depth: int) -> tuple[Callable[[], float], int | None]:
         def run() -> float:
@@ -104,10 +128,13 @@ def load_tree(path: Path) -> ValueEngine:
 
     if not Path(autograd_scalar.__file__).resolve().is_relative_to(path.resolve()):
         raise EngineUnavailable(f"imported {autograd_scalar.__file__}, not the tree at {path}")
+    hold = getattr(autograd_scalar, "hold_collector", None)
     engine = ValueEngine(
-        autograd_scalar.Value, autograd_scalar.__version__, autograd_scalar.__file__
+        autograd_scalar.Value, autograd_scalar.__version__, autograd_scalar.__file__, hold
     )
     engine.kind = "tree"
+    if hold is None:  # an older checkout: fit held no collector then
+        engine.workloads = tuple(w for w in WORKLOADS if w != "training_held")
     return engine
 
 

@@ -17,6 +17,14 @@ Peak memory comes from one more, untimed run under ``tracemalloc``. The CPU
 pressure (``some avg10`` of /proc/pressure/cpu, and the share of the wall time
 in which some task waited for a CPU) is read before and after each workload.
 
+Workloads: the training step (micrograd's demo: an MLP 2-16-16-1 on 100 moons,
+SVM loss, backward, SGD), twice: as plain code at Python's default collector
+thresholds, and as ``fit`` runs it, each step inside
+``autograd_scalar.hold_collector()`` (``training_held``; micrograd has no such
+loop and runs the plain step there, with its default collector, as its users
+do; a checkout without ``hold_collector`` skips that row); a chain
+``y = x·w·…·w``; a sum of products.
+
 Engines: ``autograd_scalar`` (this checkout), ``micrograd``, and when installed
 ``torch`` (0-dim float64 tensors) and ``hips`` (HIPS autograd), which run the
 training step and the chain only; ``--against PATH`` adds the checkout at PATH as
@@ -29,7 +37,7 @@ JSON (``--json PATH``, schema 2)::
      "engines": {NAME: {"kind", "version", "file", "workloads", ...}},
      "skipped": {NAME: "why"},
      "rows": [{"table": "main" | "scaling" | "against", "workload": "training" |
-               "chain" | "sum_products", "size": int, "label": str, "nodes": int,
+               "training_held" | "chain" | "sum_products", "size": int, "label": str, "nodes": int,
                "runs_per_timed_run": int,
                "pressure": {"some_avg10_before", "some_avg10_after", "stalled_share"},
                "engines": {NAME: {"seconds": [per round], "gc_seconds": [...],
@@ -72,6 +80,7 @@ CHECK_TOLERANCE = 1e-9  # relative: every engine computes the same arithmetic
 BUSY = 0.10  # a workload during which some task waited for a CPU this share of the time
 LABELS = {
     "training": "training step (MLP 2-16-16-1, 100 moons)",
+    "training_held": "training step, fit's loop: collector held (micrograd: default gc)",
     "chain": "chain, {size:,} deep",
     "sum_products": "sum of {size:,} products",
 }
@@ -464,10 +473,12 @@ class Plan:
 
 def make_plan(args: argparse.Namespace) -> Plan:
     if args.quick:
-        main = [("training", 100), ("chain", 10_000), ("sum_products", 2_500)]
+        main = [("training", 100), ("training_held", 100), ("chain", 10_000)]
+        main.append(("sum_products", 2_500))
         scaling = [1_000, 10_000, 100_000]
     else:
-        main = [("training", 100), ("chain", 100_000), ("sum_products", 100_000)]
+        main = [("training", 100), ("training_held", 100), ("chain", 100_000)]
+        main.append(("sum_products", 100_000))
         scaling = [1_000, 10_000, 100_000, 1_000_000]
     return Plan(main, scaling, args.against is not None and args.quick)
 

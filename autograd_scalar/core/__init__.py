@@ -9,6 +9,7 @@ Its modules, in the order a reader meets them:
 * :mod:`.reference`: the backward pass in a dozen lines;
 * :mod:`.graph` and :mod:`.backward`: the ordering and the driver, fast and watchable;
 * :mod:`.modes`: ``no_grad``, ``detect_anomaly``, and the hooks of other layers;
+* :mod:`.collector`: ``hold_collector``, the cyclic garbage collector kept out of a training loop;
 * :mod:`.functions`: ``exp(x)`` and friends, generated from the table;
 * :mod:`.extend`: ``define_op`` for operations of your own;
 * :mod:`.checks` and :mod:`.errors`: argument checks and the library's exceptions.
@@ -17,6 +18,7 @@ Everything else in the package is built on what this subpackage exports.
 """
 
 from .backward import Watcher, backward, gradients
+from .collector import hold_collector
 from .errors import (
     AutogradError,
     DataDependentError,
@@ -61,6 +63,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "gradients",
+    "hold_collector",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",

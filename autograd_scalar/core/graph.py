@@ -40,9 +40,11 @@ def topological_order(root: Value, *, keep_grads: bool = False) -> list[Value]:
 
     Below an expanded node the stack keeps it and an ``_EXIT`` sentinel:
     popping the sentinel lists the node without reading it again. A node with
-    one parent to expand leads straight on to it; such a run of nodes (a
-    chain) is kept in a list and listed at once, in reverse, when its end is
-    done (``_RUN_EXIT``).
+    two parents to expand pushes the first and goes straight on to the second
+    (the one a pop would give next), or lists the second at once when it has
+    nothing to expand itself; a node with one parent to expand leads
+    straight on to it, and such a run of nodes (a chain) is kept in a list and
+    listed at once, in reverse, when its end is done (``_RUN_EXIT``).
 
     >>> from autograd_scalar import Value
     >>> a = Value(2.0)
@@ -86,10 +88,23 @@ def _order(root: Value) -> list[Value]:
         run: list[Value] | None = None
         while True:
             node.grad = mark
-            p0 = node._p0
+            p0 = node._p0  # never None: only non-leaf nodes are expanded
             p1 = node._p1
-            todo0 = p0 is not None and p0._p0 is not None and p0.grad is not mark
+            todo0 = p0._p0 is not None and p0.grad is not mark
             todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
+            if todo0 and todo1:
+                q0 = p1._p0
+                q1 = p1._p1
+                if (q0._p0 is None or q0.grad is mark) and (
+                    q1 is None or q1._p0 is None or q1.grad is mark
+                ):
+                    # The second parent has nothing to expand (a product of a
+                    # weight and an input): list it now, as its expansion would,
+                    # and carry on as with one parent to expand.
+                    p1.grad = mark
+                    append(p1)
+                    todo1 = False
+                    todo0 = p0.grad is not mark  # unless it was the same node
             if todo0 and todo1:
                 if run is None:
                     push(node)
@@ -98,9 +113,10 @@ def _order(root: Value) -> list[Value]:
                     run.append(node)
                     push(run)
                     push(run_exit)
+                    run = None
                 push(p0)
-                push(p1)
-                break
+                node = p1  # what would be popped next: go straight on to it
+                continue
             if todo0 or todo1:  # one parent to expand (a chain): go straight on
                 if run is None:
                     run = [node]

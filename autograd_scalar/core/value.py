@@ -25,9 +25,9 @@ Design notes, for speed and memory:
   graph is freed by reference counting alone (but see
   ``backward(create_graph=True)``, which stores gradients that lead back to
   their nodes).
-* ``+`` and ``*`` are most of any network's graph, so they are written out in
-  full instead of going through :func:`apply` (a test checks that they agree
-  with the table).
+* ``+`` and ``*`` are most of any network's graph, and ``relu`` is in every
+  hidden layer, so they are written out in full instead of going through
+  :func:`apply` (a test checks that they agree with the table).
 
 A number-like type that sets ``__autograd_priority__`` above ours (forward
 mode's ``Dual``) takes over mixed operations: a Value's operators return
@@ -184,9 +184,12 @@ class Value:
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Value | Number) -> Value:
-        b = other if type(other) is Value else _operand(other, "add")
-        if b is None:
-            return NotImplemented
+        if type(other) is Value:
+            b = other
+        else:
+            b = _operand(other, "add")  # type: ignore[assignment]
+            if b is None:
+                return NotImplemented
         if _mode() != _RECORD:  # no_grad, detect_anomaly, IEEE: the general path
             return _binary(_ADD, self, b)
         node = _new(Value)
@@ -212,9 +215,12 @@ class Value:
         return NotImplemented if a is None else _binary(_SUB, a, self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        b = other if type(other) is Value else _operand(other, "mul")
-        if b is None:
-            return NotImplemented
+        if type(other) is Value:
+            b = other
+        else:
+            b = _operand(other, "mul")  # type: ignore[assignment]
+            if b is None:
+                return NotImplemented
         if _mode() != _RECORD:
             return _binary(_MUL, self, b)
         x = self.data
@@ -284,7 +290,24 @@ class Value:
 
     def relu(self) -> Value:
         """max(x, 0)"""
-        return _unary(_RELU, self)
+        x = self.data
+        if _mode() != _RECORD or x != x:  # other modes, and NaN: the table's path
+            return _unary(_RELU, self)
+        # The rule, written out (every hidden layer has one per neuron): max(x, 0)
+        # keeps x at ±0, and the step function is 1 above 0, else 0.
+        node = _new(Value)
+        if x > 0.0:
+            node.data = x
+            node._d0 = 1.0
+        else:
+            node.data = x if x == 0.0 else 0.0
+            node._d0 = 0.0
+        node.grad = 0.0
+        node.label = None
+        node._op = "relu"
+        node._p0 = self
+        node._p1 = node._d1 = None
+        return node
 
     def sin(self) -> Value:
         """sin x"""

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TextIO
 
 from ..core import Value, no_grad
 from ..core.checks import non_negative, positive_int, real_number, same_length
+from ..core.collector import hold_collector
 from ..core.errors import DomainError, ShapeError
 from .losses import LOSSES, Loss, l2_penalty, loss_named
 from .optim import SGD, Optimizer
@@ -362,6 +363,10 @@ def fit(
             one-output network. The replay runs with one BLAS thread
             (threadpoolctl, where installed): its matrix products are small.
 
+    While it trains, the cyclic garbage collector is held
+    (:func:`~autograd_scalar.core.collector.hold_collector`): it starts no
+    collection in the middle of a step; the thresholds are restored on return.
+
     Ctrl-C (KeyboardInterrupt) stops training: the parameters keep what was
     learned up to the last completed step (a step cut short is undone),
     ``history.interrupted`` is True, and the history is returned rather than
@@ -383,63 +388,64 @@ def fit(
     order = list(range(n))
     bar = progress_bar(epochs, stream) if progress else None
     start = time.perf_counter()
-    try:
-        for epoch in range(epochs):
-            if lr_schedule is not None:
-                opt.lr = lr_schedule(epoch)
-            if size < n:
-                rng.shuffle(order)
-            total_loss = 0.0
-            correct: int | None = 0
-            for first in range(0, n, size):
-                batch = order[first : first + size]
-                opt.zero_grad()
-                if replay is not None:
-                    data_loss, right = replay.loss_and_grad(batch)
-                    value = Value(data_loss)
-                    if l2:
-                        penalty = l2 * l2_penalty(params)
-                        penalty.backward()
-                        value = value + penalty.data
-                else:
-                    outputs = [model(X[i]) for i in batch]
-                    labels = [y[i] for i in batch]
-                    value = record.batch(outputs, labels)
-                    if l2:
-                        value = value + l2 * l2_penalty(params)
-                    value.backward()
-                    right = record.correct(outputs, labels)
-                # A Ctrl-C in the middle of step() would leave some parameters
-                # updated and others not: keep the values to undo it.
-                before = [p.data for p in opt.params]
-                stepping = True
-                opt.step()
-                stepping = False
-                total_loss += value.data * len(batch)
-                correct = None if right is None or correct is None else correct + right
-            history.loss.append(total_loss / n)
-            history.accuracy.append(None if correct is None else correct / n)
-            history.lr.append(opt.lr)
-            history.epochs = epoch + 1
+    with hold_collector():  # our graphs make no cycles: see core.collector
+        try:
+            for epoch in range(epochs):
+                if lr_schedule is not None:
+                    opt.lr = lr_schedule(epoch)
+                if size < n:
+                    rng.shuffle(order)
+                total_loss = 0.0
+                correct: int | None = 0
+                for first in range(0, n, size):
+                    batch = order[first : first + size]
+                    opt.zero_grad()
+                    if replay is not None:
+                        data_loss, right = replay.loss_and_grad(batch)
+                        value = Value(data_loss)
+                        if l2:
+                            penalty = l2 * l2_penalty(params)
+                            penalty.backward()
+                            value = value + penalty.data
+                    else:
+                        outputs = [model(X[i]) for i in batch]
+                        labels = [y[i] for i in batch]
+                        value = record.batch(outputs, labels)
+                        if l2:
+                            value = value + l2 * l2_penalty(params)
+                        value.backward()
+                        right = record.correct(outputs, labels)
+                    # A Ctrl-C in the middle of step() would leave some parameters
+                    # updated and others not: keep the values to undo it.
+                    before = [p.data for p in opt.params]
+                    stepping = True
+                    opt.step()
+                    stepping = False
+                    total_loss += value.data * len(batch)
+                    correct = None if right is None or correct is None else correct + right
+                history.loss.append(total_loss / n)
+                history.accuracy.append(None if correct is None else correct / n)
+                history.lr.append(opt.lr)
+                history.epochs = epoch + 1
+                if bar is not None:
+                    shown: dict[str, object] = {"loss": history.loss[-1]}
+                    if correct is not None:
+                        shown["acc"] = f"{100 * correct / n:.1f}%"
+                    bar.set_postfix(shown)
+                    bar.update()
+                if callback is not None:
+                    callback(epoch, history)
+        except KeyboardInterrupt:
+            history.interrupted = True
+            if stepping:  # back to the parameters of the last whole step
+                for p, data in zip(opt.params, before):
+                    p.data = data
+        finally:
+            history.seconds = time.perf_counter() - start
             if bar is not None:
-                shown: dict[str, object] = {"loss": history.loss[-1]}
-                if correct is not None:
-                    shown["acc"] = f"{100 * correct / n:.1f}%"
-                bar.set_postfix(shown)
-                bar.update()
-            if callback is not None:
-                callback(epoch, history)
-    except KeyboardInterrupt:
-        history.interrupted = True
-        if stepping:  # back to the parameters of the last whole step
-            for p, data in zip(opt.params, before):
-                p.data = data
-    finally:
-        history.seconds = time.perf_counter() - start
-        if bar is not None:
-            bar.close()  # first, so that the message below starts a line of its own
-            if history.interrupted:
-                out = stream if stream is not None else sys.stderr
-                out.write("interrupted: keeping the parameters learned so far\n")
-                out.flush()
+                bar.close()  # first, so that the message below starts a line of its own
+                if history.interrupted:
+                    out = stream if stream is not None else sys.stderr
+                    out.write("interrupted: keeping the parameters learned so far\n")
+                    out.flush()
     return history

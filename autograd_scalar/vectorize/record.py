@@ -3,7 +3,9 @@
 :func:`trace` calls the user's function once, on fresh input Values, with
 recording on and comparisons of Values refused (through the engine's
 comparison hook, :func:`autograd_scalar.core.modes.watching_comparisons`):
-a Python ``if`` on a Value would make the graph depend on the data.
+a Python ``if`` on a Value would make the graph depend on the data. It holds
+the cyclic garbage collector meanwhile
+(:func:`autograd_scalar.core.collector.hold_collector`).
 :func:`compare` checks that a recording made on another example has the same
 operations, wiring and constants, for branches the hook cannot see (on
 ``v.data``).
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from ..core.collector import hold_collector
 from ..core.errors import DataDependentError, InvalidInputError
 from ..core.graph import topological_order
 from ..core.modes import enable_grad, watching_comparisons
@@ -107,13 +110,16 @@ def trace(
             holder = np.empty(len(flat), dtype=object)
             holder[:] = flat
             call_args[n] = holder.reshape(example.shape).tolist()
-    with enable_grad(), watching_comparisons(_refuse_comparison):
-        output = f(*call_args)
-    if not isinstance(output, Value):
-        raise InvalidInputError(
-            "record", output, f"the function must return a Value, got {type(output).__name__}"
-        )
-    nodes, parents = nodes_of(output)
+    # The recording is one big graph, which makes no reference cycles: the
+    # cyclic collector would only traverse it (see core.collector).
+    with hold_collector():
+        with enable_grad(), watching_comparisons(_refuse_comparison):
+            output = f(*call_args)
+        if not isinstance(output, Value):
+            raise InvalidInputError(
+                "record", output, f"the function must return a Value, got {type(output).__name__}"
+            )
+        nodes, parents = nodes_of(output)
     return Graph(output, nodes, parents, tuple(inputs))
 
 

@@ -171,3 +171,12 @@ def test_a_busy_machine_is_called_out():
     )
     (note,) = run.busy_notes([quiet, busy])
     assert note.startswith("BUSY MACHINE: during 1 of 2 workloads") and "up to 60.0%" in note
+
+
+def test_the_training_step_is_also_timed_as_fit_runs_it():
+    """The plain step keeps its meaning; the held one is a row of its own."""
+    for argv in (["--quick"], []):
+        plan = run.make_plan(run.parse_args(argv))
+        assert ("training", 100) in plan.main and ("training_held", 100) in plan.main
+    assert "collector held" in run.label_of("main", "training_held", 100)
+    assert "held" not in run.label_of("main", "training", 100)

@@ -13,7 +13,7 @@ from autograd_scalar import grad, hessian, hvp
 from autograd_scalar.check.strategies import Expression, expressions
 from autograd_scalar.core.backward import Watcher, backward, gradients
 from autograd_scalar.core.errors import InvalidInputError, NonFiniteError
-from autograd_scalar.core.graph import walk
+from autograd_scalar.core.graph import topological_order, walk
 from autograd_scalar.core.modes import detect_anomaly
 from autograd_scalar.core.reference import backward_reference
 from autograd_scalar.core.value import Value
@@ -179,3 +179,51 @@ def test_create_graph_into_grad_makes_the_documented_cycles() -> None:
         assert live_values() == before
     finally:
         gc.enable()
+
+
+def _recursive_order(root: Value) -> list[Value]:
+    """The order topological_order promises, written recursively: depth first,
+    the second operand before the first, each node after what it uses."""
+    order: list[Value] = []
+    seen: set[int] = set()
+
+    def visit(node: Value) -> None:
+        seen.add(id(node))
+        for parent in (node._p1, node._p0):
+            if parent is not None and parent._p0 is not None and id(parent) not in seen:
+                visit(parent)
+        order.append(node)
+
+    if root._p0 is not None:
+        visit(root)
+    return order
+
+
+@settings(max_examples=150)
+@given(expressions(max_steps=12))
+def test_the_ordering_is_a_depth_first_postorder(expr: Expression) -> None:
+    """The iterative sort (sentinels, runs, going straight on) lists the nodes
+    exactly as the plain recursive depth-first search does."""
+    _, out = build(expr)
+    expected = _recursive_order(out)
+    assert topological_order(out, keep_grads=True) == expected, str(expr)
+
+
+def test_the_ordering_of_shared_and_repeated_operands() -> None:
+    x = Value(1.5)
+    a = x * x
+    b = a * a  # the same parent twice
+    c = b + a  # a reached twice
+    d = c * (c + b)
+    assert topological_order(d, keep_grads=True) == _recursive_order(d)
+
+
+def test_the_ordering_of_a_network_loss() -> None:
+    """Sums of products of weights and inputs, shared activations: the
+    shapes the sort has shortcuts for."""
+    from autograd_scalar.nn import MLP
+
+    model = MLP(2, [4, 3, 1], seed=1)
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]
+    loss = sum((model([Value(a), Value(b)])[0] for a, b in xs), Value(0.0)).relu()
+    assert topological_order(loss, keep_grads=True) == _recursive_order(loss)

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograd_scalar import RULES, Value
@@ -133,6 +133,27 @@ def test_inlined_add_and_mul_agree_with_the_table(x: float, y: float) -> None:
         out = Value(x) + Value(y) if name == "add" else Value(x) * Value(y)
         assert out.data == rule.forward(FLOAT_MATH, x, y)
         assert out.local_grads == rule.local(FLOAT_MATH, x, y, out.data)
+
+
+@given(x=st.floats(-1e300, 1e300, allow_nan=False))
+@example(x=0.0)
+@example(x=-0.0)
+@example(x=math.nan)
+@example(x=math.inf)
+@example(x=-math.inf)
+def test_inlined_relu_agrees_with_the_table(x: float) -> None:
+    """relu is written out in core/value.py for speed; bit for bit the rule's
+    result (the sign of a zero included) and local derivative, NaN too."""
+    rule = RULES["relu"]
+    out = Value(x, label="x").relu()
+    expected = rule.forward(FLOAT_MATH, x)
+    (local,) = rule.local(FLOAT_MATH, x, expected)
+    assert out.op == "relu" and out.parents and out.label is None and out.grad == 0.0
+    if math.isnan(x):
+        assert math.isnan(out.data) and math.isnan(out.local_grads[0])
+        return
+    assert math.copysign(1.0, out.data) == math.copysign(1.0, expected)
+    assert out.data == expected and out.local_grads == (local,)
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
+import weakref
 
 import pytest
 
+from autograd_scalar.core.collector import HELD_THRESHOLD, is_collector_held
 from autograd_scalar.core.errors import DomainError, InvalidInputError, ShapeError
 from autograd_scalar.core.value import Value
 from autograd_scalar.nn import MLP
@@ -275,3 +278,59 @@ def test_vectorized_fit_refuses_a_loss_it_cannot_replay() -> None:
             vectorized=True,
             progress=False,
         )
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _cycle_with_finalizer(finalized: list[str], name: str) -> None:
+    weakref.finalize(_Cycle(), finalized.append, name)
+
+
+def test_fit_holds_the_collector_and_leaves_it_as_it_was() -> None:
+    """Thresholds and enabled state restored exactly; the user's cycles made
+    before, during (a callback) and after fit are all collected afterwards."""
+    saved = gc.get_threshold()
+    gc.set_threshold(600, 9, 8)
+    finalized: list[str] = []
+    thresholds_inside: list[tuple[int, int, int]] = []
+
+    def callback(epoch: int, history: History) -> None:
+        thresholds_inside.append(gc.get_threshold())
+        _cycle_with_finalizer(finalized, f"during {epoch}")
+
+    try:
+        _cycle_with_finalizer(finalized, "before")
+        X, y = make_xor(20, seed=0)
+        fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, callback=callback)
+        assert gc.get_threshold() == (600, 9, 8)
+        assert gc.isenabled()
+        assert not is_collector_held()
+        assert thresholds_inside == [(HELD_THRESHOLD, 9, 8)] * 3
+        _cycle_with_finalizer(finalized, "after")
+        gc.collect()
+        assert sorted(finalized) == ["after", "before", "during 0", "during 1", "during 2"]
+    finally:
+        gc.set_threshold(*saved)
+
+
+def test_fit_restores_the_collector_after_ctrl_c() -> None:
+    def interrupt(epoch: int, history: History) -> None:
+        raise KeyboardInterrupt
+
+    before = gc.get_threshold()
+    history = fit(MLP(2, [1], seed=0), X4, Y4, epochs=5, progress=False, callback=interrupt)
+    assert history.interrupted
+    assert gc.get_threshold() == before and not is_collector_held()
+
+
+def test_a_failing_fit_restores_the_collector() -> None:
+    def fail(epoch: int, history: History) -> None:
+        raise RuntimeError("boom")
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        fit(MLP(2, [1], seed=0), X4, Y4, epochs=5, progress=False, callback=fail)
+    assert gc.get_threshold() == before and not is_collector_held()

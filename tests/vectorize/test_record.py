@@ -89,3 +89,20 @@ def test_compare_names_the_first_difference() -> None:
 
     with pytest.raises(DataDependentError, match="2 nodes against 3"):
         compare(_graph(g, 1.0), _graph(g, -1.0), 2)
+
+
+def test_recording_holds_the_collector_and_puts_it_back() -> None:
+    import gc
+
+    from autograd_scalar.core.collector import is_collector_held
+
+    held: list[bool] = []
+
+    def f(x: Value) -> Value:
+        held.append(is_collector_held())
+        return x * x + 1.0
+
+    before = gc.get_threshold()
+    record(f, 2.0)
+    assert held == [True]
+    assert gc.get_threshold() == before and not is_collector_held()
