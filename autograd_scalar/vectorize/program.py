@@ -87,6 +87,11 @@ micrograd's demo MLP (2→16→16→1) becomes 9 steps whatever the batch size:
 scalar engine and a hand-written NumPy forward/backward.
 
 NumPy is an optional dependency: ``pip install "autograd_scalar[vectorize]"``.
+Batches of another array-API library (PyTorch tensors, CuPy, array-api-strict
+arrays) replay in that library, on their device and in their floating dtype,
+with ``pip install "autograd_scalar[arrays]"`` (:mod:`.backend`). ``chunk=``
+replays a large batch a chunk at a time, ``params=`` takes the parameters'
+values explicitly (for workers): see :meth:`Recording.run`.
 """
 
 from __future__ import annotations
