@@ -69,7 +69,21 @@ def main() -> int:
         help="PyTorch's intra-op threads (default 1, as NumPy's elementwise calls; 0: "
         "PyTorch's default, which on a small shared machine mostly waits for the others)",
     )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="NumPy's BLAS threads, for its matrix products (default 1, like PyTorch's; 0: "
+        "the BLAS default); needs threadpoolctl",
+    )
     args = parser.parse_args()
+    if args.blas_threads:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            print("threadpoolctl is not installed: BLAS keeps its threads", file=sys.stderr)
+        else:
+            threadpool_limits(args.blas_threads)
     names = args.xp or ["numpy", "torch", "array_api_strict"]
     if "numpy" not in names:
         names.insert(0, "numpy")  # the reference of the ratios
@@ -85,7 +99,7 @@ def main() -> int:
     Y = np.where(X[:, 0] * X[:, 1] > 0.0, 1.0, -1.0)
     rec = record(hinge, X[0].tolist(), float(Y[0]), params=model.parameters())
     rec.verify(X[:1000], Y[:1000])
-    print(f"{rec}\nlibraries: {', '.join(names)}\n")
+    print(f"{rec}\nlibraries: {', '.join(names)}; BLAS threads: {args.blas_threads or 'default'}\n")
 
     pressure = PressureLog()
     rows = []
