@@ -41,14 +41,19 @@ CuPy, JAX in principle), in the arrays' floating dtype and on their device:
 * it writes in place only where the standard allows it (slices of a
   writeable array; integer-array rows for PyTorch and CuPy, which support
   them); otherwise a write builds a new array (a gather from the old rows
-  and the new block), so immutable arrays (JAX) work too, more slowly;
+  and the new block), so immutable arrays (JAX) can work too, more slowly
+  (the tests run this path on array-api-strict arrays taken as immutable;
+  JAX itself is not among the tested libraries);
 * runs of equal rows are summed by one gather into a ``(rows, longest run,
   batch)`` block, padded with zeros, and one sum;
 * the error search (which example is outside a rule's domain) and rules
   written with ``math`` (applied example by example) run on NumPy copies.
 
-Only the rare paths convert to NumPy; the values, the gradients and every
-step's work stay in the input's library.
+Besides those rare paths, only the uniform column goes through NumPy (the
+shared leaves' values in, the parameters' gradients out: one number per
+leaf); the per-example blocks and every step's work stay in the input's
+library. The NumPy-only ``out=`` forms of the rules (:func:`.steps.in_place`,
+which needs ufuncs) are dropped by :meth:`~ArrayAPIBackend.port`.
 """
 
 from __future__ import annotations
@@ -344,7 +349,12 @@ def to_numpy(a: Any) -> Any:
     try:
         return np.from_dlpack(a)
     except (TypeError, RuntimeError, BufferError, AttributeError, ValueError):
-        return np.asarray(a)
+        pass
+    for host in ("cpu", "get"):  # a GPU array: PyTorch's .cpu(), CuPy's .get()
+        if callable(getattr(a, host, None)):
+            a = getattr(a, host)()
+            break
+    return np.asarray(a)
 
 
 # ---------------------------------------------------------------- array API
