@@ -18,7 +18,7 @@ have in one form, goes through one :class:`Backend`:
   ``store`` is a list ``[u, v]`` (see :data:`.steps.Store`), so a backend
   whose arrays cannot be written in place (JAX) puts a new array in the
   list instead;
-* ``out=``: :attr:`Backend.add` and :attr:`Backend.multiply` take an
+* ``out=``: ``Backend.add`` and ``Backend.multiply`` take an
   ``out`` block that NumPy writes into and other libraries ignore (their
   result is then committed);
 * sums: over the batch (:meth:`~Backend.batch_sum`), over repeated tiles of
@@ -109,6 +109,7 @@ class Backend:
         raise NotImplementedError
 
     def reshape(self, a: Any, shape: tuple[int, ...]) -> Any:
+        """``a`` with another shape (``-1``: what the size leaves)."""
         raise NotImplementedError
 
     def shape(self, x: Any) -> tuple[int, ...]:
@@ -122,7 +123,7 @@ class Backend:
         raise NotImplementedError
 
     def commit(self, store: list[Any], kind: int, rows: Any, block: Any) -> None:
-        """Store ``block``, computed by :attr:`add` or :attr:`multiply` with
+        """Store ``block``, computed by ``add`` or ``multiply`` with
         ``out=`` the rows' block (any shape of the same size)."""
         raise NotImplementedError
 
@@ -150,9 +151,11 @@ class Backend:
 
     # ---- checks
     def all_finite(self, block: Any) -> bool:
+        """Whether every number of ``block`` is finite."""
         raise NotImplementedError
 
     def any(self, where: Any) -> bool:
+        """Whether ``where`` (a boolean array, or a bool) holds anywhere."""
         raise NotImplementedError
 
     def errstate(self) -> contextlib.AbstractContextManager[Any]:
@@ -169,9 +172,11 @@ class Backend:
         raise NotImplementedError
 
     def empty(self, shape: tuple[int, int]) -> Any:
+        """A float array of this shape, to be written."""
         raise NotImplementedError
 
     def zeros(self, shape: tuple[int, int]) -> Any:
+        """A float array of zeros."""
         raise NotImplementedError
 
     def zeroed(self, a: Any) -> Any:
@@ -203,6 +208,7 @@ class Backend:
         raise NotImplementedError
 
     def concat(self, arrays: Sequence[Any], axis: int) -> Any:
+        """The arrays joined along ``axis``."""
         raise NotImplementedError
 
     def columns(self, a: Any, start: int, stop: int) -> Any:

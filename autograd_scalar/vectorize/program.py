@@ -487,7 +487,7 @@ class Recording:
                 not depend on the data: on the ``"first"`` call, on
                 ``"always"``, or ``"never"``.
             params: the parameters' values, one number per entry of
-                :attr:`params` in that order, used instead of their ``data``
+                the recording's ``params`` in that order, used instead of their ``data``
                 (which is left alone): a worker holding a recording replays
                 with the values it is sent. (``verify`` checks the function
                 with the Values' own ``data``.)
