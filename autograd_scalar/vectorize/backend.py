@@ -61,6 +61,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -102,11 +103,8 @@ class Backend:
     m: Maths
     add: Callable[..., Any]
     multiply: Callable[..., Any]
-
-    # ---- reading
-    def rows(self, a: Any, rows: Any) -> Any:
-        """Rows ``rows`` (a slice or an index array) of the 2-D ``a``."""
-        raise NotImplementedError
+    #: ``rows(a, index)``: rows ``index`` (a slice or an index array) of the 2-D ``a``.
+    rows: Callable[[Any, Any], Any]
 
     def reshape(self, a: Any, shape: tuple[int, ...]) -> Any:
         """``a`` with another shape (``-1``: what the size leaves)."""
@@ -233,9 +231,7 @@ class NumpyBackend(Backend):
         self.key = ("numpy",)
         self.add = np.add
         self.multiply = np.multiply
-
-    def rows(self, a: Any, rows: Any) -> Any:
-        return a[rows]
+        self.rows = operator.getitem  # a[rows], without a Python frame
 
     def reshape(self, a: Any, shape: tuple[int, ...]) -> Any:
         return a.reshape(shape)
@@ -442,6 +438,7 @@ class ArrayAPIBackend(Backend):
         self._sources: dict[int, tuple[Any, int, Any]] = {}
         self.add = self._add
         self.multiply = self._multiply
+        self.rows = self._rows
 
     def _add(self, a: Any, b: Any, out: Any = None) -> Any:
         return a + b
@@ -450,7 +447,7 @@ class ArrayAPIBackend(Backend):
         return a * b
 
     # ---- reading
-    def rows(self, a: Any, rows: Any) -> Any:
+    def _rows(self, a: Any, rows: Any) -> Any:
         if isinstance(rows, slice):
             return a[rows, ...]
         return self.xp.take(a, rows, axis=0)
