@@ -18,7 +18,7 @@ have in one form, goes through one :class:`Backend`:
   ``store`` is a list ``[u, v]`` (see :data:`.steps.Store`), so a backend
   whose arrays cannot be written in place (JAX) puts a new array in the
   list instead;
-* ``out=``: ``Backend.add`` and ``Backend.multiply`` take an
+* ``out=``: ``Backend.add``, ``Backend.multiply`` and ``Backend.matmul`` take an
   ``out`` block that NumPy writes into and other libraries ignore (their
   result is then committed);
 * sums: over the batch (:meth:`~Backend.batch_sum`), over repeated tiles of
@@ -93,8 +93,8 @@ class Backend:
         key: what tells programs apart: one per library, dtype and device.
         xp: the array namespace.
         m: the rules' ``m`` on this library's arrays.
-        add, multiply: ``f(a, b, out=block)``; the result, which is ``block``
-            for NumPy.
+        add, multiply, matmul: ``f(a, b, out=block)``; the result, which is
+            ``block`` for NumPy.
     """
 
     name: str
@@ -103,6 +103,7 @@ class Backend:
     m: Maths
     add: Callable[..., Any]
     multiply: Callable[..., Any]
+    matmul: Callable[..., Any]
     #: ``rows(a, index)``: rows ``index`` (a slice or an index array) of the 2-D ``a``.
     rows: Callable[[Any, Any], Any]
 
@@ -121,7 +122,7 @@ class Backend:
         raise NotImplementedError
 
     def commit(self, store: list[Any], kind: int, rows: Any, block: Any) -> None:
-        """Store ``block``, computed by ``add`` or ``multiply`` with
+        """Store ``block``, computed by ``add``, ``multiply`` or ``matmul`` with
         ``out=`` the rows' block (any shape of the same size)."""
         raise NotImplementedError
 
@@ -231,6 +232,7 @@ class NumpyBackend(Backend):
         self.key = ("numpy",)
         self.add = np.add
         self.multiply = np.multiply
+        self.matmul = np.matmul
         self.rows = operator.getitem  # a[rows], without a Python frame
 
     def reshape(self, a: Any, shape: tuple[int, ...]) -> Any:
@@ -438,6 +440,7 @@ class ArrayAPIBackend(Backend):
         self._sources: dict[int, tuple[Any, int, Any]] = {}
         self.add = self._add
         self.multiply = self._multiply
+        self.matmul = self._matmul
         self.rows = self._rows
 
     def _add(self, a: Any, b: Any, out: Any = None) -> Any:
@@ -445,6 +448,9 @@ class ArrayAPIBackend(Backend):
 
     def _multiply(self, a: Any, b: Any, out: Any = None) -> Any:
         return a * b
+
+    def _matmul(self, a: Any, b: Any, out: Any = None) -> Any:
+        return a @ b
 
     # ---- reading
     def _rows(self, a: Any, rows: Any) -> Any:

@@ -195,11 +195,12 @@ class Program:
         return values
 
     def evaluate(
-        self, inputs: Array, batch: int, seed: float, input_grads: bool, shared: Array
+        self, inputs: Array, batch: int, seed: float, input_grads: bool, shared: Any = None
     ) -> tuple[Array, Array, Array | None]:
         """Values ``(batch,)``, parameter gradients and, if asked, input
         gradients ``(batch, n_inputs)``; ``inputs`` is ``(n_inputs, batch)``,
-        ``shared`` the shared leaves' values (:meth:`shared_values`).
+        ``shared`` the shared leaves' values (:meth:`shared_values`; by default
+        their ``data``).
 
         The value and gradient arrays of the last batch size are kept and
         reused: allocating megabytes afresh each call costs more, at large
@@ -207,6 +208,8 @@ class Program:
         """
         be = self.be
         size = self.plan.size
+        if shared is None:
+            shared = self.shared_values(None)
         owned = self._lock.acquire(blocking=False)
         try:
             if owned and self._workspace is not None and self._workspace[1].shape[1] == batch:
