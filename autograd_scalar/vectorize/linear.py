@@ -28,11 +28,13 @@ propagate through the product as through the chain.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.maths import Maths
 from .steps import UNIFORM, VARYING, Scatter, Store
+
+if TYPE_CHECKING:
+    from .backend import Backend
 
 __all__ = ["Linear"]
 
@@ -52,24 +54,25 @@ class Linear:
     h_plan: Scatter | None  # into the inputs' gradient rows; None: not needed
     b_plan: Scatter | None  # into the biases' gradient rows; None: not needed
 
-    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
+    def forward(self, be: Backend, m: Maths, store: Store) -> Any:
         u, v = store
-        w = u[self.w_rows].reshape(self.shape)
-        h = v[self.h_rows]
-        out = v[self.out]
-        np.matmul(w, h, out=out)
+        w = be.reshape(be.rows(u, self.w_rows), self.shape)
+        h = be.rows(v, self.h_rows)
+        out = be.rows(v, self.out)
+        z = be.matmul(w, h, out=out)
         if self.b_rows is not None:
-            out += u[self.b_rows]
+            z = be.add(z, be.rows(u, self.b_rows), out=out)
+        be.commit(store, VARYING, self.out, z)
         return w, h
 
-    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+    def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
         w, h = saved
-        up = grads[VARYING][self.grad_rows]  # (J, batch)
+        up = be.rows(grads[VARYING], self.grad_rows)  # (J, batch)
         if self.w_plan is not None:
-            self.w_plan.add(np, grads, (up @ h.T).reshape(-1, 1), UNIFORM)
+            self.w_plan.add(be, grads, be.reshape(up @ h.T, (-1, 1)), UNIFORM)
         if self.h_plan is not None:
             # one neuron: an outer product, which NumPy's matmul does slowly
-            dh = w.reshape(-1, 1) * up if self.shape[0] == 1 else w.T @ up
-            self.h_plan.add(np, grads, dh, VARYING)
+            dh = be.reshape(w, (-1, 1)) * up if self.shape[0] == 1 else w.T @ up
+            self.h_plan.add(be, grads, dh, VARYING)
         if self.b_plan is not None:
-            self.b_plan.add(np, grads, up, VARYING)  # a uniform row: summed over the batch
+            self.b_plan.add(be, grads, up, VARYING)  # a uniform row: summed over the batch

@@ -87,11 +87,17 @@ micrograd's demo MLP (2→16→16→1) becomes 9 steps whatever the batch size:
 scalar engine and a hand-written NumPy forward/backward.
 
 NumPy is an optional dependency: ``pip install "autograd_scalar[vectorize]"``.
+Batches of another array-API library (PyTorch tensors, CuPy, array-api-strict
+arrays) replay in that library, on their device and in their floating dtype,
+with ``pip install "autograd_scalar[arrays]"`` (:mod:`.backend`). ``chunk=``
+replays a large batch a chunk at a time, ``params=`` takes the parameters'
+values explicitly (for workers): see :meth:`Recording.run`.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import threading
 import warnings
 from collections import Counter, OrderedDict
@@ -99,10 +105,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..core.errors import DataDependentError, InvalidInputError
-from ..core.maths import Maths
+from ..core.errors import AutogradError, DataDependentError, InvalidInputError
 from ..core.modes import no_grad
 from ..core.value import CONST, Value
+from .backend import Backend, backend_for, is_foreign, numpy_backend, to_numpy
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
 from .steps import UNIFORM, VARYING, Array, index, numpy_math, numpy_module
@@ -137,14 +143,16 @@ class PerformanceWarning(UserWarning):
 # ---------------------------------------------------------------- running
 class Program:
     """A compiled :class:`~.plan.Plan` and the arrays it runs on: built once
-    per recording (and choice of gradients), run for any batch size."""
+    per recording, choice of gradients and backend (array library, dtype,
+    device), run for any batch size."""
 
-    def __init__(self, plan: Plan, m: Maths) -> None:
+    def __init__(self, plan: Plan, backend: Backend) -> None:
         np = numpy_module()
         self.np = np
-        self.m = m
+        self.be = backend
+        self.m = backend.m
         self.plan = plan
-        self.steps = plan.steps
+        self.steps = tuple(backend.port(step) for step in plan.steps)
         leaves = plan.leaves
         self.const_u = np.zeros((plan.size[UNIFORM], 1))
         for row, number in leaves.constants:
@@ -160,76 +168,93 @@ class Program:
             if leaves.param_rows and bool(self.param_mask.all())
             else None
         )
+        # which shared leaf is which parameter: values given with params=
+        shared_of_row = {row: k for k, row in enumerate(leaves.shared_rows)}
+        pairs = [
+            (shared_of_row[row], i)
+            for i, row in enumerate(leaves.param_rows)
+            if row in shared_of_row
+        ]
+        self.shared_given = np.asarray([k for k, _ in pairs], dtype=np.intp)
+        self.param_given = np.asarray([i for _, i in pairs], dtype=np.intp)
         self._lock = threading.Lock()
         self._workspace: tuple[Array, Array, Array, Array] | None = None
 
+    def shared_values(self, params: Array | None) -> Any:
+        """The shared leaves' values: their ``data``, or for the parameters
+        among them, ``params`` (in the recording's ``params`` order)."""
+        np = self.np
+        if params is not None and len(self.shared_given) == len(self.shared):
+            values = np.empty(len(self.shared))
+        else:
+            values = np.fromiter(
+                (leaf.data for leaf in self.shared), dtype=float, count=len(self.shared)
+            )
+        if params is not None:
+            values[self.shared_given] = params[self.param_given]
+        return values
+
     def evaluate(
-        self, inputs: Array, batch: int, seed: float, input_grads: bool
+        self, inputs: Array, batch: int, seed: float, input_grads: bool, shared: Any = None
     ) -> tuple[Array, Array, Array | None]:
         """Values ``(batch,)``, parameter gradients and, if asked, input
-        gradients ``(batch, n_inputs)``; ``inputs`` is ``(n_inputs, batch)``.
+        gradients ``(batch, n_inputs)``; ``inputs`` is ``(n_inputs, batch)``,
+        ``shared`` the shared leaves' values (:meth:`shared_values`; by default
+        their ``data``).
 
         The value and gradient arrays of the last batch size are kept and
         reused: allocating megabytes afresh each call costs more, at large
         batches, than the arithmetic. A concurrent call gets its own.
         """
-        np = self.np
+        be = self.be
         size = self.plan.size
+        if shared is None:
+            shared = self.shared_values(None)
         owned = self._lock.acquire(blocking=False)
         try:
             if owned and self._workspace is not None and self._workspace[1].shape[1] == batch:
                 u, v, gu, gv = self._workspace
-                gu.fill(0.0)
-                gv.fill(0.0)
+                gu = be.zeroed(gu)
+                gv = be.zeroed(gv)
             else:
-                u = np.empty((size[UNIFORM], 1))
-                v = np.empty((size[VARYING], batch))
-                gu = np.zeros((size[UNIFORM], 1))
-                gv = np.zeros((size[VARYING], batch))
-                if owned:
-                    self._workspace = (u, v, gu, gv)
-            saved = self._forward(u, v, inputs)
-            self._backward(u, v, gu, gv, saved, seed, batch)
+                u = be.empty((size[UNIFORM], 1))
+                v = be.empty((size[VARYING], batch))
+                gu = be.zeros((size[UNIFORM], 1))
+                gv = be.zeros((size[VARYING], batch))
+            store, grads = [u, v], [gu, gv]
+            saved = self._forward(store, inputs, shared)
+            self._backward(store, grads, saved, seed, batch)
+            if owned:
+                self._workspace = (store[UNIFORM], store[VARYING], grads[UNIFORM], grads[VARYING])
+            u, v, gu, gv = store[UNIFORM], store[VARYING], grads[UNIFORM], grads[VARYING]
             kind, row = self.plan.out
-            values = v[row].copy() if kind == VARYING else np.full(batch, u[row, 0])
-            if self.param_index is not None:
-                grads = gu[self.param_index, 0]
-                if isinstance(self.param_index, slice):  # a view: copy it out
-                    grads = grads.copy()
-            else:
-                grads = np.zeros(len(self.param_rows))
-                grads[self.param_mask] = gu[self.param_rows[self.param_mask], 0]
+            values = be.row_copy(v, row) if kind == VARYING else be.full(batch, u, row)
+            param_grads = be.gather(gu, self.param_rows, self.param_mask, self.param_index)
             n_inputs = self.plan.n_inputs
-            per_input = gv[:n_inputs].T.copy() if input_grads else None
-            return values, grads, per_input
+            per_input = be.transposed_head(gv, n_inputs) if input_grads else None
+            return values, param_grads, per_input
         finally:
             if owned:
                 self._lock.release()
 
-    def _forward(self, u: Array, v: Array, inputs: Array) -> list[Any]:
-        np, m = self.np, self.m
-        np.copyto(u, self.const_u)
-        if self.shared:
-            u[self.shared_rows, 0] = np.fromiter(
-                (leaf.data for leaf in self.shared), dtype=float, count=len(self.shared)
-            )
-        v[: self.plan.n_inputs] = inputs
-        store = (u, v)
-        return [step.forward(np, m, store) for step in self.steps]
+    def _forward(self, store: list[Array], inputs: Array, shared: Array) -> list[Any]:
+        be, m = self.be, self.m
+        store[UNIFORM] = be.load_uniform(store[UNIFORM], self.const_u, self.shared_rows, shared)
+        rows = slice(0, self.plan.n_inputs)
+        be.write(store, VARYING, rows, be.rows(store[VARYING], rows), inputs)
+        return [step.forward(be, m, store) for step in self.steps]
 
     def _backward(
-        self, u: Array, v: Array, gu: Array, gv: Array, saved: list[Any], seed: float, batch: int
+        self, store: list[Array], grads: list[Array], saved: list[Any], seed: float, batch: int
     ) -> None:
-        np, m = self.np, self.m
-        grads = (gu, gv)
+        be, m = self.be, self.m
         kind, row = self.plan.out
-        if kind == VARYING:
-            gv[row] = seed
-        else:  # every example has the same value: the batch's seeds add up
-            gu[row] = seed * batch
-        store = (u, v)
+        rows = slice(row, row + 1)
+        # every example of a uniform output has the same value: the batch's seeds add up
+        seeds = seed if kind == VARYING else seed * batch
+        be.write(grads, kind, rows, be.rows(grads[kind], rows), seeds)
         for step, kept in zip(reversed(self.steps), reversed(saved)):
-            step.backward(np, m, store, grads, kept)
+            step.backward(be, m, store, grads, kept)
 
 
 # ---------------------------------------------------------------- public API
@@ -292,7 +317,8 @@ class Recording:
         self.ops: Counter[str] = Counter(node.op or "leaf" for node in graph.nodes)
         np = numpy_module()
         self._shapes = [as_example(np, args[n], names[n]).shape for n in batch_argnums]
-        self._programs: dict[bool, Program] = {}
+        self._plans: dict[bool, Plan] = {}
+        self._programs: dict[tuple[bool, tuple[str, ...]], Program] = {}
         self._verified = False
 
     def __repr__(self) -> str:
@@ -308,23 +334,32 @@ class Recording:
         again on first use. The recorded function must itself be picklable
         (a module-level function with ``pickle``, any function with ``cloudpickle``)."""
         state = self.__dict__.copy()
+        state["_plans"] = {}
         state["_programs"] = {}
         return state
 
-    def _program(self, input_grads: bool) -> Program:
-        program = self._programs.get(input_grads)
+    def _program(self, input_grads: bool, backend: Backend | None = None) -> Program:
+        """The program for these gradients on ``backend`` (NumPy's by
+        default): the plan is compiled once, with NumPy, then ported."""
+        be = numpy_backend() if backend is None else backend
+        key = (input_grads, be.key)
+        program = self._programs.get(key)
         if program is None:
-            plan = compile_plan(numpy_module(), numpy_math(), self._graph, self.params, input_grads)
-            program = Program(plan, numpy_math())
-            self._programs[input_grads] = program
+            plan = self._plans.get(input_grads)
+            if plan is None:
+                plan = compile_plan(
+                    numpy_module(), numpy_math(), self._graph, self.params, input_grads
+                )
+                self._plans[input_grads] = plan
+            program = Program(plan, be)
+            self._programs[key] = program
         return program
 
     @property
     def n_steps(self) -> int:
         return len(self._program(False).steps)
 
-    def _batch(self, batch_args: tuple[Any, ...]) -> tuple[Array, int, list[Any]]:
-        np = numpy_module()
+    def _batch(self, batch_args: tuple[Any, ...]) -> tuple[Array, int, list[Any], Backend]:
         if len(batch_args) != len(self.batch_argnums):
             raise InvalidInputError(
                 "replay",
@@ -333,22 +368,18 @@ class Recording:
                 f"({', '.join(self._names[n] for n in self.batch_argnums)}), "
                 f"got {len(batch_args)}",
             )
+        be = backend_for(batch_args)
         arrays = []
         batch = 1 if not batch_args else -1
         for n, shape, data in zip(self.batch_argnums, self._shapes, batch_args):
             name = self._names[n]
-            try:
-                array = np.asarray(data, dtype=float)
-            except (TypeError, ValueError):
-                raise InvalidInputError(
-                    "replay", data, f"batch argument {name!r} must be an array of numbers"
-                ) from None
-            if array.shape[1:] != shape or array.ndim != len(shape) + 1:
+            array = be.input(data, name)
+            if tuple(array.shape[1:]) != shape or array.ndim != len(shape) + 1:
                 raise InvalidInputError(
                     "replay",
                     array.shape,
                     f"batch argument {name!r} must have shape (batch, {', '.join(map(str, shape))})"
-                    f" to match the recorded example, got {array.shape}",
+                    f" to match the recorded example, got {tuple(array.shape)}",
                 )
             if batch >= 0 and array.shape[0] != batch:
                 raise InvalidInputError(
@@ -363,11 +394,13 @@ class Recording:
             arrays.append(array)
         if batch == 0:
             raise InvalidInputError("replay", 0, "the batch is empty")
-        flat = [a.reshape(batch, -1) for a in arrays]
-        inputs = np.concatenate(flat, axis=1).T if flat else np.empty((0, batch))
-        return inputs, batch, arrays
+        flat = [be.reshape(a, (batch, -1)) for a in arrays]
+        inputs = be.concat(flat, axis=1).T if flat else be.empty((0, batch))
+        return inputs, batch, arrays, be
 
-    def verify(self, *batch_args: Any, examples: Sequence[int] | None = None) -> None:
+    def verify(
+        self, *batch_args: Any, examples: Sequence[int] | None = None, chunk: int | None = None
+    ) -> None:
         """Record the function again on other examples of a batch and check
         that the graph is the same (operations, wiring, constants, leaves)
         and gives the same value. Raises :class:`DataDependentError` if not.
@@ -381,14 +414,15 @@ class Recording:
         replay's. So a Python branch on ``.data`` that any of those examples
         takes differently is always found (the guarantee is for those
         examples: in a batch larger than that, an example between them that
-        alone takes another branch can go unseen).
+        alone takes another branch can go unseen). ``chunk``: as in :meth:`run`.
         """
-        _, batch, arrays = self._batch(batch_args)
+        _, batch, arrays, _ = self._batch(batch_args)
+        arrays = [to_numpy(a) for a in arrays]  # examples taken out one by one
         chosen = examples if examples is not None else sorted({batch // 2, batch - 1})
         for i in chosen:
             if not 0 <= i < batch:
                 raise InvalidInputError("verify", i, f"no example {i} in a batch of {batch}")
-        values = self.run(*batch_args, verify="never").values
+        values = to_numpy(self.run(*batch_args, verify="never", chunk=chunk).values)
         for i in chosen:
             args = list(self._args)
             for n, array in zip(self.batch_argnums, arrays):
@@ -438,44 +472,104 @@ class Recording:
         reduce: Reduce = "sum",
         input_grads: bool = False,
         verify: Verify = "first",
+        params: Any = None,
+        chunk: int | None = None,
     ) -> Replay:
         """Values and gradients over a batch; see :class:`Replay`.
 
         Args:
-            batch_args: one array per per-example argument, batch first.
+            batch_args: one array per per-example argument, batch first:
+                NumPy arrays or nested lists (NumPy results), or arrays of
+                another array-API library (PyTorch, array-api-strict, ...;
+                results of that library, dtype and device; needs the
+                ``[arrays]`` extra).
             reduce: the gradients are those of the ``"sum"`` or the ``"mean"``
                 of the values over the batch.
             input_grads: also return per-example input gradients.
             verify: re-record on other examples to check that the graph does
                 not depend on the data: on the ``"first"`` call, on
                 ``"always"``, or ``"never"``.
+            params: the parameters' values, one number per entry of
+                the recording's ``params`` in that order, used instead of their ``data``
+                (which is left alone): a worker holding a recording replays
+                with the values it is sent. (``verify`` checks the function
+                with the Values' own ``data``.)
+            chunk: replay at most this many examples at a time, adding the
+                gradients chunk by chunk: the memory of one chunk instead of
+                the whole batch, the same results (to rounding).
         """
         if reduce not in ("sum", "mean"):
             raise InvalidInputError("replay", reduce, "reduce must be 'sum' or 'mean'")
+        if chunk is not None and (
+            isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1
+        ):
+            raise InvalidInputError("replay", chunk, "chunk must be a positive int (examples)")
+        given = self._param_values(params)
         if verify == "always" or (verify == "first" and not self._verified):
-            self.verify(*batch_args)
-        np = numpy_module()
-        inputs, batch, _ = self._batch(batch_args)
-        program = self._program(input_grads)
+            self.verify(*batch_args, chunk=chunk)
+        inputs, batch, _, be = self._batch(batch_args)
+        program = self._program(input_grads, be)
+        shared = program.shared_values(given)
         seed = 1.0 if reduce == "sum" else 1.0 / batch
-        with np.errstate(all="ignore"):  # inf derivatives (sqrt at 0) are expected
-            values, grads, flat = program.evaluate(inputs, batch, seed, input_grads)
+        size = batch if chunk is None else min(chunk, batch)
+        parts = []
+        with be.errstate():  # inf derivatives (sqrt at 0) are expected
+            for start in range(0, batch, size):
+                stop = min(start + size, batch)
+                columns = inputs if size == batch else be.columns(inputs, start, stop)
+                try:
+                    parts.append(program.evaluate(columns, stop - start, seed, input_grads, shared))
+                except AutogradError as error:
+                    raise _shifted(error, start) from None
+        values, grads, flat = parts[0]
+        if len(parts) > 1:
+            values = be.concat([p[0] for p in parts], axis=0)
+            for p in parts[1:]:
+                grads = grads + p[1]
+            if flat is not None:
+                flat = be.concat([p[2] for p in parts], axis=0)
         if flat is None:
             return Replay(values, grads)
         per_input = []
         start = 0
         for shape in self._shapes:
             size = math.prod(shape)
-            per_input.append(flat[:, start : start + size].reshape((batch, *shape)))
+            per_input.append(be.reshape(be.columns(flat, start, start + size), (batch, *shape)))
             start += size
         return Replay(values, grads, tuple(per_input))
 
+    def _param_values(self, params: Any) -> Any:
+        """``params=`` as NumPy floats, one per parameter, or ``None``."""
+        if params is None:
+            return None
+        np = numpy_module()
+        try:
+            values = np.asarray(to_numpy(params) if is_foreign(params) else params, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidInputError(
+                "replay", params, "params must be numbers, one per parameter (Recording.params)"
+            ) from None
+        if values.shape != (len(self.params),):
+            count = values.size if values.ndim == 1 else f"shape {values.shape}"
+            raise InvalidInputError(
+                "replay",
+                values.shape,
+                f"params has {count} values; the recording has {len(self.params)} "
+                "parameters (Recording.params: give their values in that order)",
+            )
+        return values
+
     def value_and_grad(
-        self, *batch_args: Any, reduce: Reduce = "sum", verify: Verify = "first"
+        self,
+        *batch_args: Any,
+        reduce: Reduce = "sum",
+        verify: Verify = "first",
+        params: Any = None,
+        chunk: int | None = None,
     ) -> tuple[Array, Array]:
         """``(values, grads)``: the value for each example, and the gradient of
         their sum (or mean) with respect to ``params``, in order (see :meth:`run`)."""
-        result = self.run(*batch_args, reduce=reduce, verify=verify)
+        result = self.run(*batch_args, reduce=reduce, verify=verify, params=params, chunk=chunk)
         return result.values, result.grads
 
     def to_torch(self, dtype: Any = None) -> TorchRecording:
@@ -491,16 +585,34 @@ class Recording:
         return to_torch(self._graph, self.params, inputs, self._shapes, dtype, title)
 
     def backward(
-        self, *batch_args: Any, reduce: Reduce = "mean", verify: Verify = "first"
+        self,
+        *batch_args: Any,
+        reduce: Reduce = "mean",
+        verify: Verify = "first",
+        params: Any = None,
+        chunk: int | None = None,
     ) -> float:
         """Add the batch's gradients into each parameter's ``grad`` (as
         ``Value.backward()`` does for leaves) and return the sum or mean of
         the values: a drop-in for a batch loss's ``backward()``."""
-        result = self.run(*batch_args, reduce=reduce, verify=verify)
-        for p, g in zip(self.params, result.grads.tolist()):
+        result = self.run(*batch_args, reduce=reduce, verify=verify, params=params, chunk=chunk)
+        for p, g in zip(self.params, to_numpy(result.grads).tolist()):
             p.grad += g
-        total = float(result.values.sum())
-        return total if reduce == "sum" else total / len(result.values)
+        values = to_numpy(result.values)
+        total = float(values.sum())
+        return total if reduce == "sum" else total / len(values)
+
+
+_EXAMPLE = re.compile(r", in batch example (\d+)$")
+
+
+def _shifted(error: AutogradError, offset: int) -> AutogradError:
+    """An error of a chunk's replay, naming the example in the whole batch."""
+    found = _EXAMPLE.search(error.message)
+    if found is None or not offset:
+        return error
+    message = f"{error.message[: found.start()]}, in batch example {int(found[1]) + offset}"
+    return type(error)(error.op, error.value, message, error.label)
 
 
 def record(

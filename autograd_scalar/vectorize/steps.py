@@ -27,7 +27,6 @@ concerned, naming it and the node.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -39,10 +38,13 @@ from ..core.maths import Maths
 from ..core.modes import MODE
 from ..core.rules import Rule
 from ..core.value import Value
+from .backend import to_numpy
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from .backend import Backend
 
     Array = npt.NDArray[np.float64]
 else:
@@ -68,8 +70,9 @@ __all__ = [
 #: Storage kinds: one column for the whole batch, or one column per example.
 UNIFORM, VARYING = 0, 1
 
-#: ``(u, v)``: the uniform and the varying block (of values, or of gradients).
-Store = tuple[Array, Array]
+#: ``[u, v]``: the uniform and the varying block (of values, or of gradients);
+#: a list, so that a backend whose arrays are immutable can replace them.
+Store = list[Array]
 
 _EXTRA = 'autograd_scalar.vectorize needs NumPy: pip install "autograd_scalar[vectorize]"'
 
@@ -149,20 +152,20 @@ class Scatter:
     kind: int  # the storage of the rows
     select: Any  # None (one contribution per member), or which member each one comes from
     rows: Any  # slice or index array of distinct gradient rows
-    perm: Any  # None, or the order that brings equal rows together
+    perm: Any  # None, or the order that brings equal rows together (in the backend's form)
     starts: Any  # with perm: where each distinct row's run starts
     tiles: int  # > 0: the rows are ``tiles`` repeats of the distinct rows (no perm)
 
-    def add(self, np: ModuleType, grads: Store, term: Any, source: int) -> None:
+    def add(self, be: Backend, grads: Store, term: Any, source: int) -> None:
         if self.kind == UNIFORM and source == VARYING:  # a shared operand: add over the batch
-            term = term.sum(axis=1, keepdims=True)
+            term = be.batch_sum(term)
         if self.select is not None:
-            term = term[self.select]
+            term = be.rows(term, self.select)
         if self.tiles:
-            term = term.reshape(self.tiles, -1, term.shape[1]).sum(axis=0)
+            term = be.tile_sum(term, self.tiles)
         elif self.perm is not None:
-            term = np.add.reduceat(term[self.perm], self.starts, axis=0)
-        grads[self.kind][self.rows] += term
+            term = be.segment_sum(term, self.perm, self.starts)
+        be.add_rows(grads, self.kind, self.rows, term)
 
 
 def scatter_plan(np: ModuleType, kind: int, select: list[int] | None, rows: list[int]) -> Scatter:
@@ -328,13 +331,6 @@ def _in_example(error: AutogradError, label: str | None, example: int) -> Autogr
     )
 
 
-def _all_finite(np: ModuleType, block: Any) -> bool:
-    """Whether every number of ``block`` is finite: one pass, no temporary
-    (NaN or inf anywhere makes the sum non-finite; a finite sum that
-    overflows only costs the full check)."""
-    return math.isfinite(block.sum())
-
-
 # ------------------------------------------------------------ steps
 @dataclass(frozen=True)
 class Group:
@@ -353,45 +349,50 @@ class Group:
     blame: tuple[tuple[tuple[str | None, ...], str | None], ...]
     write: Callable[[Any, Any, Any], Any] | None = None
 
-    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
+    def forward(self, be: Backend, m: Maths, store: Store) -> Any:
         operands = self.operands
         kx, ix = operands[0]
-        x = store[kx][ix]
+        x = be.rows(store[kx], ix)
         y = None
         if len(operands) > 1:
             ky, iy = operands[1]
-            y = store[ky][iy]
-        out = store[self.kind][self.out]
+            y = be.rows(store[ky], iy)
+        out = be.rows(store[self.kind], self.out)
         rule = self.rule
         if self.write is not None:
             self.write(x, y, out)
         elif rule.vectorizes:
-            np.copyto(out, rule.forward(m, x) if y is None else rule.forward(m, x, y))
+            value = rule.forward(m, x) if y is None else rule.forward(m, x, y)
+            out = be.write(store, self.kind, self.out, out, value)
         else:
-            return x, y, self._by_example(np, x, y, out)
-        if rule.domain.outside is not None or not _all_finite(np, out):
-            self._check(np, m, x, y, out)
+            return x, y, self._by_example(be, store, x, y, out)
+        if rule.domain.outside is not None or not be.all_finite(out):
+            self._check(be, m, x, y, out)
         return x, y, None
 
-    def _check(self, np: ModuleType, m: Maths, x: Any, y: Any, out: Any) -> None:
+    def _check(self, be: Backend, m: Maths, x: Any, y: Any, out: Any) -> None:
         """Raise the engine's error where it would raise: outside the domain,
         or a non-finite result from finite operands (an overflow, a division
-        by zero) for which the engine's float rule raises."""
+        by zero) for which the engine's float rule raises. (The search for
+        the examples concerned runs on NumPy copies.)"""
         outside = self.rule.domain.outside
         bad = None
+        np = numpy_module()
         if outside is not None:
             where = outside(m, x) if y is None else outside(m, x, y)
-            if np.any(where):
-                bad = np.broadcast_to(where, out.shape)
-        if not _all_finite(np, out):
+            if be.any(where):
+                bad = np.broadcast_to(to_numpy(where), out.shape)
+        if not be.all_finite(out):
+            x, out = to_numpy(x), to_numpy(out)
+            y = None if y is None else to_numpy(y)
             overflow = ~np.isfinite(out) & np.isfinite(x)
             if y is not None:
                 overflow &= np.isfinite(y)
             bad = overflow if bad is None else bad | overflow
         if bad is None or not bad.any():
             return
-        xb = np.broadcast_to(x, out.shape)
-        yb = None if y is None else np.broadcast_to(y, out.shape)
+        xb = np.broadcast_to(to_numpy(x), out.shape)
+        yb = None if y is None else np.broadcast_to(to_numpy(y), out.shape)
         examples, members = np.nonzero(bad.T)  # the first example first
         for c, r in zip(examples.tolist(), members.tolist()):
             operands = (float(xb[r, c]),) if yb is None else (float(xb[r, c]), float(yb[r, c]))
@@ -400,13 +401,14 @@ class Group:
             if error is not None:  # e.g. x * y overflowing is inf for the engine too
                 raise _in_example(error, label, c) from None
 
-    def _by_example(self, np: ModuleType, x: Any, y: Any, out: Any) -> tuple[Any, ...]:
+    def _by_example(self, be: Backend, store: Store, x: Any, y: Any, out: Any) -> tuple[Any, ...]:
         """A rule written with ``math`` on floats: applied to each example
         through the engine's :func:`apply`; its local derivatives are kept."""
+        np = numpy_module()
         rule = self.rule
         rows, batch = out.shape
-        xs = np.broadcast_to(x, out.shape).tolist()
-        ys = None if y is None else np.broadcast_to(y, out.shape).tolist()
+        xs = np.broadcast_to(to_numpy(x), out.shape).tolist()
+        ys = None if y is None else np.broadcast_to(to_numpy(y), out.shape).tolist()
         values = [[0.0] * batch for _ in range(rows)]
         locals_ = [[[0.0] * batch for _ in range(rows)] for _ in rule.derivatives]
         for c in range(batch):  # the first example first, as errors report it
@@ -423,34 +425,34 @@ class Group:
                 for k, d in enumerate(derivatives):
                     if d is not None:
                         locals_[k][r][c] = d
-        out[...] = values
+        be.write(store, self.kind, self.out, out, values)
         return tuple(
-            np.asarray(block) if differentiated else None
+            be.asarray(block) if differentiated else None
             for block, differentiated in zip(locals_, rule.differentiable)
         )
 
-    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+    def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
         if not any(self.scatters):
             return
         x, y, kept = saved
-        upstream = grads[self.kind][self.grad_rows]
+        upstream = be.rows(grads[self.kind], self.grad_rows)
         if kept is not None:
             locals_ = kept
         else:
-            out = store[self.kind][self.out]
+            out = be.rows(store[self.kind], self.out)
             locals_ = self.rule.local(m, x, out) if y is None else self.rule.local(m, x, y, out)
         for local, plan in zip(locals_, self.scatters):
             if plan is None:
                 continue
             if isinstance(local, float) and local == 1.0:
-                plan.add(np, grads, upstream, self.kind)
+                plan.add(be, grads, upstream, self.kind)
             elif (
-                plan.kind == UNIFORM and self.kind == VARYING and np.shape(local) == upstream.shape
+                plan.kind == UNIFORM and self.kind == VARYING and be.shape(local) == upstream.shape
             ):
                 # Σ over the batch of local · upstream, without the product's block
-                plan.add(np, grads, np.einsum("ij,ij->i", local, upstream)[:, None], UNIFORM)
+                plan.add(be, grads, be.row_dot(local, upstream), UNIFORM)
             else:
-                plan.add(np, grads, local * upstream, self.kind)
+                plan.add(be, grads, local * upstream, self.kind)
 
 
 @dataclass(frozen=True)
@@ -473,20 +475,23 @@ class Outer:
     w_plan: Scatter | None  # gradient rows of w, j-major; None: not needed
     h_grad_rows: Any  # gradient rows of the K inputs, or None
 
-    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
+    def forward(self, be: Backend, m: Maths, store: Store) -> Any:
         j, k = self.shape
-        w = store[UNIFORM][self.w_rows].reshape(j, k, 1)
-        out = store[VARYING][self.out]
-        np.multiply(w, store[VARYING][self.h_rows][None], out=out.reshape(j, k, out.shape[1]))
+        w = be.reshape(be.rows(store[UNIFORM], self.w_rows), (j, k, 1))
+        out = be.rows(store[VARYING], self.out)
+        h = be.rows(store[VARYING], self.h_rows)  # (K, batch), broadcast over the neurons
+        product = be.multiply(w, h, out=be.reshape(out, (j, k, out.shape[1])))
+        be.commit(store, VARYING, self.out, product)
         return None
 
-    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
-        up = grads[VARYING][self.up_rows]  # (J, batch)
+    def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+        up = be.rows(grads[VARYING], self.up_rows)  # (J, batch)
         if self.w_plan is not None:
-            self.w_plan.add(np, grads, (up @ store[VARYING][self.h_rows].T).reshape(-1, 1), UNIFORM)
+            h = be.rows(store[VARYING], self.h_rows)
+            self.w_plan.add(be, grads, be.reshape(up @ h.T, (-1, 1)), UNIFORM)
         if self.h_grad_rows is not None:
-            w = store[UNIFORM][self.w_rows].reshape(self.shape)
-            grads[VARYING][self.h_grad_rows] += w.T @ up
+            w = be.reshape(be.rows(store[UNIFORM], self.w_rows), self.shape)
+            be.add_rows(grads, VARYING, self.h_grad_rows, w.T @ up)
 
 
 @dataclass(frozen=True)
@@ -503,21 +508,23 @@ class Chain:
     elements: tuple[tuple[int, Any], ...]  # (storage, rows) of a₀, a₁, ... across the chains
     scatters: tuple[Scatter, ...]  # each element's gradient is the chain's
 
-    def forward(self, np: ModuleType, m: Maths, store: Store) -> Any:
-        out = store[self.kind][self.out]
+    def forward(self, be: Backend, m: Maths, store: Store) -> Any:
+        out = be.rows(store[self.kind], self.out)
         (k0, r0), (k1, r1), *rest = self.elements
-        np.add(store[k0][r0], store[k1][r1], out=out)
+        total = be.add(be.rows(store[k0], r0), be.rows(store[k1], r1), out=out)
         for k, rows in rest:
-            np.add(out, store[k][rows], out=out)
+            total = be.add(total, be.rows(store[k], rows), out=out)
+        be.commit(store, self.kind, self.out, total)
         return None
 
-    def backward(self, np: ModuleType, m: Maths, store: Store, grads: Store, saved: Any) -> None:
+    def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
         if not self.scatters:
             return
-        upstream = grads[self.kind][self.grad_rows]
+        upstream = be.rows(grads[self.kind], self.grad_rows)
         for plan in self.scatters:
-            plan.add(np, grads, upstream, self.kind)
+            plan.add(be, grads, upstream, self.kind)
 
 
-#: Any step: ``forward(np, m, store) -> saved``, ``backward(np, m, store, grads, saved)``.
+#: Any step: ``forward(be, m, store) -> saved``, ``backward(be, m, store, grads, saved)``,
+#: ``be`` a :class:`.backend.Backend`.
 Step = Group | Chain | Outer

@@ -20,6 +20,8 @@ import numpy as np
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import record
 
+from .conftest import Library
+
 TOL = 1e-12
 
 
@@ -66,16 +68,21 @@ def assert_matches_engine(
     batch: Sequence[np.ndarray],
     params: Sequence[Value],
     reduce: str = "sum",
+    xp: Library | None = None,
 ) -> None:
+    """The replay on ``xp``'s arrays (NumPy's by default) against the engine;
+    results must come back as ``xp``'s arrays."""
     rec = record(f, *(arr[0].tolist() for arr in batch), params=params)
-    got = rec.run(*batch, reduce=reduce, input_grads=True)  # type: ignore[arg-type]
+    arrays = batch if xp is None else [xp.asarray(arr) for arr in batch]
+    got = rec.run(*arrays, reduce=reduce, input_grads=True)  # type: ignore[arg-type]
+    back = np.asarray if xp is None else xp.numpy
     values, grads, scale, input_grads = engine_per_example(f, batch, params, reduce)
-    for a, b in zip(got.values.tolist(), values):
+    for a, b in zip(back(got.values).tolist(), values):
         assert math.isclose(a, b, rel_tol=TOL, abs_tol=TOL), (a, b)
-    for a, b, s in zip(got.grads.tolist(), grads, scale):
+    for a, b, s in zip(back(got.grads).tolist(), grads, scale):
         assert abs(a - b) <= TOL * max(abs(b), s, 1.0), (a, b)
     assert got.input_grads is not None
-    flat = np.concatenate([g.reshape(len(values), -1) for g in got.input_grads], axis=1)
+    flat = np.concatenate([back(g).reshape(len(values), -1) for g in got.input_grads], axis=1)
     for row, expected in zip(flat.tolist(), input_grads):
         for a, b in zip(row, expected):
             assert math.isclose(a, b, rel_tol=TOL, abs_tol=TOL), (a, b)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from autograd_scalar.core.errors import DomainError
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import record
+from autograd_scalar.vectorize.backend import numpy_backend
 from autograd_scalar.vectorize.linear import Linear
 from autograd_scalar.vectorize.plan import Plan, compile_plan
 from autograd_scalar.vectorize.program import Program
@@ -49,7 +50,7 @@ def run(plan: Plan, batch: Sequence[np.ndarray]) -> tuple[Any, Any, Any]:
     n = len(batch[0])
     inputs = np.concatenate([np.asarray(a, dtype=float).reshape(n, -1) for a in batch], axis=1).T
     with np.errstate(all="ignore"):
-        return Program(plan, numpy_math()).evaluate(inputs, n, 1.0, True)
+        return Program(plan, numpy_backend()).evaluate(inputs, n, 1.0, True)
 
 
 def close(a: Any, b: Any) -> bool:

@@ -29,6 +29,7 @@ from autograd_scalar.vectorize.plan import (
 from autograd_scalar.vectorize.record import Graph, arg_names, trace
 from autograd_scalar.vectorize.steps import UNIFORM, VARYING, Chain, Group, Outer, numpy_math
 
+from .conftest import Library
 from .support import LOSSES, assert_matches_engine, make_mlp, mlp
 
 U, V = UNIFORM, VARYING
@@ -203,7 +204,7 @@ def test_layout_puts_inputs_first_and_each_group_together() -> None:
 
 
 # ------------------------------------------------------------ 6. steps
-def test_layers_products_become_matrix_products() -> None:
+def test_layers_products_become_matrix_products(xp: Library) -> None:
     """Without the layer pass, micrograd's layout is still recognised (two
     layers' products are one Outer step each, whichever side the weight is
     on); with it, each layer is one Linear step; both match the engine."""
@@ -224,10 +225,10 @@ def test_layers_products_become_matrix_products() -> None:
         plan = plan_of(graph, params, True)
         assert [s.shape for s in plan.steps if type(s) is Linear] == [(4, 3), (5, 4), (1, 5)]
         assert not any(type(s) in (Outer, Chain) for s in plan.steps)
-        assert_matches_engine(f, [X, Y], params, "mean")
+        assert_matches_engine(f, [X, Y], params, "mean", xp)
 
 
-def test_products_not_summed_per_neuron_are_not_taken_for_a_layer() -> None:
+def test_products_not_summed_per_neuron_are_not_taken_for_a_layer(xp: Library) -> None:
     """w[j,k]·x[k] for every j, k, but each product through its own tanh:
     the gradients do not arrive per neuron, so no matrix product applies."""
     w = [[Value(0.1 * (j + 1) - 0.2 * k) for k in range(3)] for j in range(2)]
@@ -239,7 +240,7 @@ def test_products_not_summed_per_neuron_are_not_taken_for_a_layer() -> None:
     X = np.random.default_rng(3).uniform(-2, 2, size=(5, 3))
     plan = plan_of(graph_of(f, X[0].tolist()), params, True)
     assert not any(type(s) is Outer for s in plan.steps)
-    assert_matches_engine(f, [X], params)
+    assert_matches_engine(f, [X], params, xp=xp)
 
 
 def test_micrograds_mlp_is_nine_steps() -> None:

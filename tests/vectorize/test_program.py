@@ -34,8 +34,9 @@ from autograd_scalar.core.maths import FLOAT_MATH
 from autograd_scalar.core.rules import BUILTIN, RULES
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import PerformanceWarning, batched_loss_and_grad, record
-from autograd_scalar.vectorize import program as program_module
+from autograd_scalar.vectorize.backend import backend_for
 
+from .conftest import Library
 from .support import LOSSES, TOL, assert_matches_engine, make_mlp, mlp
 
 
@@ -48,23 +49,24 @@ from .support import LOSSES, TOL, assert_matches_engine, make_mlp, mlp
     st.sampled_from(["sum", "mean"]),
 )
 def test_random_graphs_match_the_engine(
-    expr: Expression, seed: int, batch: int, reduce: str
+    xp: Library, expr: Expression, seed: int, batch: int, reduce: str
 ) -> None:
     # The first input is a parameter shared by all examples, the others are data.
     w = Value(expr.point[0], label="w")
     rng = np.random.default_rng(seed)
     xs = rng.uniform(-2.0, 2.0, size=(batch, expr.n_inputs - 1))
-    assert_matches_engine(lambda x: expr(w, *x), [xs], [w], reduce)
+    assert_matches_engine(lambda x: expr(w, *x), [xs], [w], reduce, xp)
 
 
 @settings(max_examples=30)
 @given(expressions(min_inputs=1, max_inputs=3, max_steps=8), st.integers(1, 5))
 def test_graphs_of_parameters_only_are_computed_once_and_broadcast(
-    expr: Expression, batch: int
+    xp: Library, expr: Expression, batch: int
 ) -> None:
     params = [Value(v) for v in expr.point]
     rec = record(lambda x: expr(*params) + 0.0 * x, 1.0, params=params)
-    values, grads = rec.value_and_grad(np.zeros(batch), reduce="sum")
+    values, grads = rec.value_and_grad(xp.asarray(np.zeros(batch)), reduce="sum")
+    values, grads = xp.numpy(values), xp.numpy(grads)
     out = expr(*params)
     out.backward(float(batch))
     assert values.tolist() == pytest.approx([out.data] * batch, rel=TOL, abs=TOL)
@@ -83,7 +85,14 @@ def test_graphs_of_parameters_only_are_computed_once_and_broadcast(
     st.booleans(),
 )
 def test_mlp_losses_match_the_engine(
-    seed: int, hidden: list[int], activation: str, loss: str, batch: int, reduce: str, swap: bool
+    xp: Library,
+    seed: int,
+    hidden: list[int],
+    activation: str,
+    loss: str,
+    batch: int,
+    reduce: str,
+    swap: bool,
 ) -> None:
     rng = random.Random(seed)
     nin = rng.randint(1, 3)
@@ -96,29 +105,29 @@ def test_mlp_losses_match_the_engine(
     def f(x: list[Value], y: Value) -> Value:
         return LOSSES[loss](mlp(layers, x, activation, swap), y)
 
-    assert_matches_engine(f, [X, Y], params, reduce)
+    assert_matches_engine(f, [X, Y], params, reduce, xp)
 
 
 # ------------------------------------------------------------ data dependence
-def test_a_branch_on_data_is_found_on_the_first_replay() -> None:
+def test_a_branch_on_data_is_found_on_the_first_replay(xp: Library) -> None:
     def f(x: Value) -> Value:
         return x * 2 if x.data > 0 else x.exp()
 
     rec = record(f, 1.0)
-    rec.value_and_grad(np.array([1.0, 2.0, 3.0]))  # the same branch for all: fine
+    rec.value_and_grad(xp.asarray([1.0, 2.0, 3.0]))  # the same branch for all: fine
     rec = record(f, 1.0)
     with pytest.raises(DataDependentError, match="depends on the data"):
-        rec.value_and_grad(np.array([1.0, -2.0, -3.0]))
+        rec.value_and_grad(xp.asarray([1.0, -2.0, -3.0]))
 
 
-def test_a_number_taken_from_the_data_is_found() -> None:
+def test_a_number_taken_from_the_data_is_found(xp: Library) -> None:
     # Same operations, but a constant that is the example's data.
     rec = record(lambda x: x * x.data, 2.0)
     with pytest.raises(DataDependentError, match="const"):
-        rec.value_and_grad(np.array([2.0, 5.0, 7.0]))
+        rec.value_and_grad(xp.asarray([2.0, 5.0, 7.0]))
 
 
-def test_verify_always_rechecks_every_call() -> None:
+def test_verify_always_rechecks_every_call(xp: Library) -> None:
     calls = []
 
     def f(x: Value) -> Value:
@@ -126,28 +135,28 @@ def test_verify_always_rechecks_every_call() -> None:
         return x * 3.0
 
     rec = record(f, 1.0)
-    rec.run(np.ones(4), verify="always")
-    rec.run(np.ones(4), verify="always")
+    rec.run(xp.asarray(np.ones(4)), verify="always")
+    rec.run(xp.asarray(np.ones(4)), verify="always")
     # the recording; then per call 2 examples recorded again and all 4 evaluated
     assert len(calls) == 1 + 2 * (2 + 4)
-    rec.run(np.ones(4), verify="never")
+    rec.run(xp.asarray(np.ones(4)), verify="never")
     assert len(calls) == 1 + 2 * (2 + 4)  # no check at all
 
 
 # ------------------------------------------------------------ errors
-def test_log_of_a_negative_example_names_the_op_and_the_example() -> None:
+def test_log_of_a_negative_example_names_the_op_and_the_example(xp: Library) -> None:
     rec = record(lambda x: x.log(), 1.0, params=[])
     with pytest.raises(DomainError, match=r"log.*batch example 2") as info:
-        rec.value_and_grad(np.array([1.0, 2.0, -3.0, 4.0]), verify="never")
+        rec.value_and_grad(xp.asarray([1.0, 2.0, -3.0, 4.0]), verify="never")
     assert info.value.op == "log"
     assert info.value.value == -3.0
     assert info.value.label == "x"
 
 
-def test_division_by_zero_names_the_divisor_and_the_example() -> None:
+def test_division_by_zero_names_the_divisor_and_the_example(xp: Library) -> None:
     rec = record(lambda x, y: x / y, 1.0, 1.0)
     with pytest.raises(ZeroDivisionError_, match="batch example 1") as info:
-        rec.run(np.array([1.0, 2.0]), np.array([1.0, 0.0]), verify="never")
+        rec.run(xp.asarray([1.0, 2.0]), xp.asarray([1.0, 0.0]), verify="never")
     assert isinstance(info.value, ZeroDivisionError)
     assert info.value.label == "y"
 
@@ -167,15 +176,16 @@ def test_bad_batches_are_refused(batch: tuple[Any, ...], match: str) -> None:
         rec.run(*batch, verify="never")
 
 
-def test_nan_inputs_propagate_as_in_the_engine() -> None:
+def test_nan_inputs_propagate_as_in_the_engine(xp: Library) -> None:
     """Value(nan) is a number to the engine; the replay computes it the same way."""
     rec = record(lambda x: (x * 2.0).relu(), 1.0)
-    result = rec.run(np.array([1.0, math.nan]), input_grads=True, verify="never")
-    assert result.values[0] == 2.0 and math.isnan(result.values[1])
+    result = rec.run(xp.asarray([1.0, math.nan]), input_grads=True, verify="never")
+    values = xp.numpy(result.values)
+    assert values[0] == 2.0 and math.isnan(values[1])
     assert result.input_grads is not None
     scalar = Value(math.nan)
     (scalar * 2.0).relu().backward()
-    assert math.isnan(result.input_grads[0][1]) and math.isnan(scalar.grad)
+    assert math.isnan(xp.numpy(result.input_grads[0])[1]) and math.isnan(scalar.grad)
 
 
 def test_bad_recordings_are_refused() -> None:
@@ -212,35 +222,35 @@ def test_the_recording_can_be_inspected() -> None:
     assert "10 nodes" in repr(rec)
 
 
-def test_shared_leaves_are_read_at_each_replay_and_constants_are_not() -> None:
+def test_shared_leaves_are_read_at_each_replay_and_constants_are_not(xp: Library) -> None:
     w = Value(2.0)
     rec = record(lambda x: w * x + 1.0, 1.0)
-    assert rec.value_and_grad(np.array([1.0, 2.0]))[0].tolist() == [3.0, 5.0]
+    assert xp.numpy(rec.value_and_grad(xp.asarray([1.0, 2.0]))[0]).tolist() == [3.0, 5.0]
     w.data = 10.0
-    values, grads = rec.value_and_grad(np.array([1.0, 2.0]))
-    assert values.tolist() == [11.0, 21.0]
-    assert grads.tolist() == [3.0]
+    values, grads = rec.value_and_grad(xp.asarray([1.0, 2.0]))
+    assert xp.numpy(values).tolist() == [11.0, 21.0]
+    assert xp.numpy(grads).tolist() == [3.0]
 
 
-def test_unused_params_get_zero_and_the_mean_divides() -> None:
+def test_unused_params_get_zero_and_the_mean_divides(xp: Library) -> None:
     w, unused = Value(3.0), Value(7.0)
     rec = record(lambda x: w * x, 1.0, params=[w, unused])
-    _, grads = rec.value_and_grad(np.array([1.0, 2.0, 6.0]), reduce="mean")
-    assert grads.tolist() == [3.0, 0.0]
+    _, grads = rec.value_and_grad(xp.asarray([1.0, 2.0, 6.0]), reduce="mean")
+    assert xp.numpy(grads).tolist() == [3.0, 0.0]
 
 
-def test_backward_adds_into_grad_like_the_engine() -> None:
+def test_backward_adds_into_grad_like_the_engine(xp: Library) -> None:
     w = Value(1.5)
     rec = record(lambda x, y: (w * x - y) ** 2, 1.0, 1.0)
     X, Y = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0])
     w.grad = 1.0
-    loss = rec.backward(X, Y, reduce="mean")
+    loss = rec.backward(xp.asarray(X), xp.asarray(Y), reduce="mean")
     expected = sum((1.5 * x - y) ** 2 for x, y in zip(X, Y)) / 3
     assert loss == pytest.approx(expected, rel=TOL)
     assert w.grad == pytest.approx(1.0 + sum(2 * (1.5 * x - y) * x for x, y in zip(X, Y)) / 3)
 
 
-def test_nested_example_shapes() -> None:
+def test_nested_example_shapes(xp: Library) -> None:
     M = Value(0.25)
 
     def f(a: list[list[Value]], s: Value) -> Value:
@@ -248,7 +258,7 @@ def test_nested_example_shapes() -> None:
 
     batch = np.random.default_rng(1).normal(size=(4, 2, 2))
     scale = np.array([1.0, 2.0, 3.0, 4.0])
-    assert_matches_engine(f, [batch, scale], [M])
+    assert_matches_engine(f, [batch, scale], [M], xp=xp)
 
 
 # ------------------------------------------------------------ training
@@ -290,34 +300,39 @@ def test_batched_training_of_a_plain_value_mlp() -> None:
     assert losses[-1] < 0.5 * losses[0]
 
 
-def test_replays_do_not_share_their_results() -> None:
+def test_replays_do_not_share_their_results(xp: Library) -> None:
     """The work arrays are reused between calls; what a call returns is not."""
     w = Value(2.0)
     rec = record(lambda x: w * x * x, 1.0)
-    first = rec.run(np.array([1.0, 2.0]), input_grads=True)
-    second = rec.run(np.array([3.0, 4.0]), input_grads=True)
-    assert first.values.tolist() == [2.0, 8.0]
-    assert first.grads.tolist() == [5.0]
+    first = rec.run(xp.asarray([1.0, 2.0]), input_grads=True)
+    second = rec.run(xp.asarray([3.0, 4.0]), input_grads=True)
+    assert xp.numpy(first.values).tolist() == [2.0, 8.0]
+    assert xp.numpy(first.grads).tolist() == [5.0]
     assert first.input_grads is not None
-    assert first.input_grads[0].tolist() == [4.0, 8.0]
-    assert second.values.tolist() == [18.0, 32.0]
+    assert xp.numpy(first.input_grads[0]).tolist() == [4.0, 8.0]
+    assert xp.numpy(second.values).tolist() == [18.0, 32.0]
 
 
-def test_concurrent_replays_are_correct() -> None:
+def test_concurrent_replays_are_correct(xp: Library) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     w = Value(0.5)
     rec = record(lambda x: (w * x).tanh(), 1.0)
     batches = [np.linspace(-1, 1, 50) * k for k in range(1, 9)]
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda b: rec.value_and_grad(b, verify="never"), batches))
+        results = list(
+            pool.map(lambda b: rec.value_and_grad(xp.asarray(b), verify="never"), batches)
+        )
     for b, (values, grads) in zip(batches, results):
+        values, grads = xp.numpy(values), xp.numpy(grads)
         assert values.tolist() == pytest.approx(np.tanh(0.5 * b).tolist(), rel=1e-15)
         expected = float(np.sum((1 - np.tanh(0.5 * b) ** 2) * b))
         assert grads[0] == pytest.approx(expected, rel=1e-12)
 
 
-def test_shared_arguments_pass_through_and_params_default_to_the_leaves_reached() -> None:
+def test_shared_arguments_pass_through_and_params_default_to_the_leaves_reached(
+    xp: Library,
+) -> None:
     rng = random.Random(5)
     layers = make_mlp(rng, [2, 3, 1])
     unused = Value(9.0)
@@ -333,14 +348,14 @@ def test_shared_arguments_pass_through_and_params_default_to_the_leaves_reached(
     assert labels == {"x[0]", "x[1]", "y"}
     X = np.random.default_rng(2).uniform(-1, 1, size=(6, 2))
     Y = np.linspace(-1, 1, 6)
-    assert_matches_engine(lambda x, y: f(layers, x, y), [X, Y], rec.params)
+    assert_matches_engine(lambda x, y: f(layers, x, y), [X, Y], rec.params, xp=xp)
     with pytest.raises(InvalidInputError, match="expected 2 batch arguments"):
         rec.run(layers, X, Y)
 
 
-def test_verify_on_chosen_examples() -> None:
+def test_verify_on_chosen_examples(xp: Library) -> None:
     rec = record(lambda x: x if x.data > 0 else -x, 1.0)
-    X = np.array([1.0, 2.0, -3.0])
+    X = xp.asarray([1.0, 2.0, -3.0])
     rec.verify(X, examples=[0, 1])  # both take the recorded branch
     with pytest.raises(DataDependentError, match="batch example 2"):
         rec.verify(X, examples=[2])
@@ -393,7 +408,9 @@ def custom_ops() -> Iterator[None]:
         remove_op(name)
 
 
-def test_a_custom_op_written_with_math_replays_example_by_example_and_says_so() -> None:
+def test_a_custom_op_written_with_math_replays_example_by_example_and_says_so(
+    xp: Library,
+) -> None:
     """Issue #10: this was a bare KeyError: 'softplus'."""
     softplus = define_op("softplus", CUSTOM_OPS["softplus_math"]["forward"], _softplus_local)
     try:
@@ -402,18 +419,18 @@ def test_a_custom_op_written_with_math_replays_example_by_example_and_says_so() 
             warnings.simplefilter("always")
             rec = record(lambda x: softplus(w * x), 1.0)
             X = np.linspace(-3.0, 3.0, 7)
-            rec.run(X)
-            rec.run(X)
+            rec.run(xp.asarray(X))
+            rec.run(xp.asarray(X))
         assert [w.category for w in caught] == [PerformanceWarning]  # once per recording
         message = str(caught[0].message)
         assert "softplus" in message and "example by example" in message and "m.exp" in message
         with pytest.warns(PerformanceWarning):
-            assert_matches_engine(lambda x: softplus(w * x), [X], [w])
+            assert_matches_engine(lambda x: softplus(w * x), [X], [w], xp=xp)
     finally:
         remove_op("softplus")
 
 
-def test_a_custom_op_written_with_m_replays_on_arrays(custom_ops: None) -> None:
+def test_a_custom_op_written_with_m_replays_on_arrays(xp: Library, custom_ops: None) -> None:
     w, b = Value(0.5, label="w"), Value(-0.25, label="b")
 
     def f(x: Value, y: Value) -> Value:
@@ -423,40 +440,43 @@ def test_a_custom_op_written_with_m_replays_on_arrays(custom_ops: None) -> None:
     Y = np.linspace(0.0, 1.0, 6)
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerformanceWarning)
-        assert_matches_engine(f, [X, Y], [w, b])
+        assert_matches_engine(f, [X, Y], [w, b], xp=xp)
 
 
-def test_a_custom_op_written_with_math_raises_the_engines_error_per_example() -> None:
+def test_a_custom_op_written_with_math_raises_the_engines_error_per_example(
+    xp: Library,
+) -> None:
     log_math = define_op("log_math", lambda x: math.log(x), lambda m, x, y, out: 1.0 / x)
     try:
         with pytest.warns(PerformanceWarning):
             rec = record(lambda x: log_math(x), 1.0)
         with pytest.raises(DomainError, match=r"log_math.*in batch example 2") as info:
-            rec.run(np.array([1.0, 2.0, -3.0, -4.0]), verify="never")
+            rec.run(xp.asarray([1.0, 2.0, -3.0, -4.0]), verify="never")
         assert info.value.value == -3.0
         assert info.value.label == "x"
     finally:
         remove_op("log_math")
 
 
-def test_a_finite_result_outside_the_domain_is_refused_like_the_engine() -> None:
+def test_a_finite_result_outside_the_domain_is_refused_like_the_engine(xp: Library) -> None:
     """0 ** 2 is 0 in NumPy, but x ** y needs x > 0 (the engine refuses it):
     the replay tests the rule's domain, not only the results."""
     rec = record(lambda x, y: x**y, 1.0, 2.0)
     with pytest.raises(DomainError, match=r"powv.*in batch example 1") as info:
-        rec.run(np.array([1.0, 0.0]), np.array([2.0, 2.0]), verify="never")
+        rec.run(xp.asarray([1.0, 0.0]), xp.asarray([2.0, 2.0]), verify="never")
     with pytest.raises(DomainError) as engine:
         Value(0.0, label="x") ** Value(2.0)
     assert info.value.value == engine.value.value == (0.0, 2.0)
     assert info.value.label == engine.value.label == "x"
 
 
-def test_nan_propagates_into_values_and_gradients_like_the_engine() -> None:
+def test_nan_propagates_into_values_and_gradients_like_the_engine(xp: Library) -> None:
     """relu(nan) is nan, and so is its derivative (it was 0 in the replay)."""
     w = Value(1.0, label="w")
     rec = record(lambda x: (w * x).relu(), 1.0)
     w.data = math.nan
-    values, grads = rec.value_and_grad(np.array([1.0, -2.0]), verify="never")
+    values, grads = rec.value_and_grad(xp.asarray([1.0, -2.0]), verify="never")
+    values, grads = xp.numpy(values), xp.numpy(grads)
     out = (Value(math.nan) * 1.0).relu()
     out.backward()
     assert math.isnan(out.data) and math.isnan(out.parents[0].grad)
@@ -464,16 +484,16 @@ def test_nan_propagates_into_values_and_gradients_like_the_engine() -> None:
     assert math.isnan(grads[0])
 
 
-def test_an_unbounded_derivative_is_inf_like_the_engine() -> None:
+def test_an_unbounded_derivative_is_inf_like_the_engine(xp: Library) -> None:
     rec = record(lambda x: x.sqrt() + x**0, 1.0)
-    got = rec.run(np.array([0.0, 4.0]), input_grads=True, verify="never")
+    got = rec.run(xp.asarray([0.0, 4.0]), input_grads=True, verify="never")
     assert got.input_grads is not None
     x = Value(0.0)
     (x.sqrt() + x**0).backward()
-    assert got.input_grads[0].tolist() == [x.grad, 0.25] == [math.inf, 0.25]
+    assert xp.numpy(got.input_grads[0]).tolist() == [x.grad, 0.25] == [math.inf, 0.25]
 
 
-def test_a_wrong_rule_is_wrong_alike_in_the_engine_and_the_replay() -> None:
+def test_a_wrong_rule_is_wrong_alike_in_the_engine_and_the_replay(xp: Library) -> None:
     """One source of truth: a rule with a wrong derivative (relu claiming to
     be linear) gives the same wrong gradients in the engine and the replay,
     and gradcheck catches it."""
@@ -481,16 +501,18 @@ def test_a_wrong_rule_is_wrong_alike_in_the_engine_and_the_replay() -> None:
     try:
         w = Value(0.5)
         X = np.array([-2.0, -1.0, 1.0, 3.0])
-        assert_matches_engine(lambda x: bad(w * x), [X], [w])
+        assert_matches_engine(lambda x: bad(w * x), [X], [w], xp=xp)
         with pytest.raises(AssertionError, match="disagree"):
             gradcheck(bad, -1.0, check_forward=False)
     finally:
         remove_op("bad_relu")
 
 
-def test_the_comparison_with_the_engine_is_not_vacuous(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Break the replay's NumPy m alone (relu's derivative 1 everywhere, as if
-    it were linear): the replay no longer matches the engine."""
+def test_the_comparison_with_the_engine_is_not_vacuous(
+    xp: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Break the replay's m alone (relu's derivative 1 everywhere, as if it
+    were linear): the replay no longer matches the engine."""
     rng = random.Random(3)
     layers = make_mlp(rng, [2, 4, 1])
     params = [p for layer in layers for neuron in layer for p in neuron]
@@ -500,12 +522,12 @@ def test_the_comparison_with_the_engine_is_not_vacuous(monkeypatch: pytest.Monke
     def f(x: list[Value], y: Value) -> Value:
         return LOSSES["squared"](mlp(layers, x, "relu"), y)
 
-    assert_matches_engine(f, [X, Y], params)
-    broken = program_module.numpy_math()
-    broken = type(broken)(**{**vars(broken), "step": np.ones_like})
-    monkeypatch.setattr(program_module, "numpy_math", lambda: broken)
+    assert_matches_engine(f, [X, Y], params, xp=xp)
+    backend = backend_for([xp.asarray(X)])
+    broken = type(backend.m)(**{**vars(backend.m), "step": lambda x: 0.0 * x + 1.0})
+    monkeypatch.setattr(backend, "m", broken)
     with pytest.raises(AssertionError):
-        assert_matches_engine(f, [X, Y], params)
+        assert_matches_engine(f, [X, Y], params, xp=xp)
 
 
 # ------------------------------------------------------------ every rule at its edges
@@ -544,7 +566,7 @@ EDGE_RULES = sorted(BUILTIN) + sorted(CUSTOM_OPS)
 @settings(max_examples=40)
 @given(data=st.data())
 def test_the_replay_equals_the_engine_at_edge_points(
-    custom_ops: None, name: str, data: st.DataObject
+    xp: Library, custom_ops: None, name: str, data: st.DataObject
 ) -> None:
     """For every rule (custom ones included), at operands drawn around its
     edges (signed zeros, kinks, tiny and huge numbers): either both raise the
@@ -556,7 +578,7 @@ def test_the_replay_equals_the_engine_at_edge_points(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PerformanceWarning)
         rec = record(lambda *xs: call(RULES[name], *xs), *ordinary)
-    columns = [np.array([operands[k] for operands in batch]) for k in range(rule.arity)]
+    columns = [xp.asarray([operands[k] for operands in batch]) for k in range(rule.arity)]
     errors = [(k, e) for k, e in enumerate(expected) if isinstance(e, AutogradError)]
     if errors:
         k, error = errors[0]
@@ -568,8 +590,10 @@ def test_the_replay_equals_the_engine_at_edge_points(
         return
     got = rec.run(*columns, input_grads=True, verify="never")
     assert got.input_grads is not None
+    got_values = xp.numpy(got.values)
+    got_grads = [xp.numpy(g) for g in got.input_grads]
     for k, (value, grads) in enumerate(expected):
-        replayed = float(got.values[k])
+        replayed = float(got_values[k])
         assert _same_value(replayed, value), (batch[k], replayed, value)
         if replayed != value:
             # The gradient is then the rule's at the replay's own value
@@ -577,7 +601,7 @@ def test_the_replay_equals_the_engine_at_edge_points(
             _, locals_ = apply(rule, batch[k], FLOAT_MATH, out=replayed)
             grads = tuple(0.0 if d is None else d for d in locals_)
         for operand, expected_grad in enumerate(grads):
-            replayed_grad = float(got.input_grads[operand][k])
+            replayed_grad = float(got_grads[operand][k])
             assert _same_gradient(replayed_grad, expected_grad), (
                 batch[k],
                 operand,

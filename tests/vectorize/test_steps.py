@@ -14,6 +14,7 @@ from autograd_scalar.core.errors import DomainError, ZeroDivisionError_
 from autograd_scalar.core.extend import define_op, remove_op
 from autograd_scalar.core.maths import IEEE_MATH, ieee
 from autograd_scalar.core.rules import BUILTIN, RULES
+from autograd_scalar.vectorize.backend import backend_for
 from autograd_scalar.vectorize.steps import (
     UNIFORM,
     VARYING,
@@ -23,6 +24,8 @@ from autograd_scalar.vectorize.steps import (
     numpy_math,
     scatter_plan,
 )
+
+from .conftest import Library
 
 M = numpy_math()
 POINTS = [*EDGE_POINTS, math.nan, math.inf, -math.inf]
@@ -45,6 +48,26 @@ def test_numpy_m_agrees_with_ieee_floats_at_edge_points(name: str) -> None:
     for x, g in zip(POINTS, got):
         expected = float(getattr(IEEE_MATH, name)(ieee(x)))
         assert same(g, expected, 2.0 if name == "tanh" else 0.0), (name, x, g, expected)
+
+
+@pytest.mark.parametrize(
+    "name", ["exp", "log", "sqrt", "tanh", "sin", "cos", "abs", "step", "sign", "floor"]
+)
+def test_every_librarys_m_agrees_with_ieee_floats_at_edge_points(xp: Library, name: str) -> None:
+    """The same on the other libraries' m (array-api-strict computes with
+    NumPy; PyTorch's vectorised functions may differ by an ulp or two)."""
+    be = backend_for([xp.asarray(POINTS)])
+    with np.errstate(all="ignore"):
+        got = xp.numpy(getattr(be.m, name)(xp.asarray(POINTS))).tolist()
+    ulps = 4.0 if xp.name == "torch" else 2.0 if name == "tanh" else 0.0
+    for x, g in zip(POINTS, got):
+        expected = float(getattr(IEEE_MATH, name)(ieee(x)))
+        assert same(g, expected, ulps), (name, x, g, expected)
+    xs = xp.asarray(POINTS)
+    maximum = xp.numpy(be.m.maximum(xs, 0.0)).tolist()
+    assert all(same(a, float(IEEE_MATH.maximum(x, 0.0))) for x, a in zip(POINTS, maximum))
+    chosen = xp.numpy(be.m.where(xs > 0.0, 1.0, 2.0)).tolist()
+    assert chosen == [1.0 if x > 0 else 2.0 for x in POINTS]
 
 
 def test_numpy_m_two_operand_functions() -> None:
@@ -107,18 +130,21 @@ def test_index_is_a_slice_where_rows_are_evenly_spaced() -> None:
     ids=["distinct", "tiles", "sorted runs"],
 )
 @pytest.mark.parametrize("select", [None, "some"])
-def test_scatter_plans_add_like_add_at(rows: list[int], select: str | None) -> None:
+def test_scatter_plans_add_like_add_at(xp: Library, rows: list[int], select: str | None) -> None:
+    """On every backend (the plan compiled with NumPy, then ported)."""
     rng = np.random.default_rng(1)
     chosen = None if select is None else list(range(0, 2 * len(rows), 2))
     terms = rng.normal(size=(2 * len(rows) if chosen else len(rows), 3))
-    grads = (np.zeros((7, 1)), np.zeros((7, 3)))
-    scatter_plan(np, VARYING, chosen, rows).add(np, grads, terms, VARYING)
+    be = backend_for([xp.asarray(terms)])
+    grads = [be.asarray(np.zeros((7, 1))), be.asarray(np.zeros((7, 3)))]
+    be.port(scatter_plan(np, VARYING, chosen, rows)).add(be, grads, xp.asarray(terms), VARYING)
     expected = np.zeros((7, 3))
     np.add.at(expected, rows, terms if chosen is None else terms[chosen])
-    np.testing.assert_allclose(grads[VARYING], expected, rtol=1e-15)
+    np.testing.assert_allclose(xp.numpy(grads[VARYING]), expected, rtol=1e-15)
     # into a shared (uniform) row, a varying term is summed over the batch too
-    scatter_plan(np, UNIFORM, chosen, rows).add(np, grads, terms, VARYING)
-    np.testing.assert_allclose(grads[UNIFORM], expected.sum(axis=1, keepdims=True), rtol=1e-14)
+    be.port(scatter_plan(np, UNIFORM, chosen, rows)).add(be, grads, xp.asarray(terms), VARYING)
+    summed = expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(xp.numpy(grads[UNIFORM]), summed, rtol=1e-14)
 
 
 def test_engine_error_is_the_engines_own() -> None:
