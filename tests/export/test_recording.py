@@ -39,6 +39,8 @@ from autograd_scalar.nn.optim import SGD  # noqa: E402
 from autograd_scalar.nn.train import fit  # noqa: E402
 from autograd_scalar.vectorize import PerformanceWarning, record  # noqa: E402
 
+from .data_parallel import train_on_two_processes  # noqa: E402
+
 TOL = 1e-12
 #: the two custom operations: one written with m (a Function with its rule's
 #: derivative), one with math on floats (computed element by element)
@@ -372,42 +374,16 @@ def _exported_mlp(spec: dict[str, Any]) -> tuple[TorchRecording, list[float]]:
     return rec.to_torch(), [p.data for p in net.parameters()]
 
 
-def _worker(rank: int, world: int, address: str, folder: str) -> None:
-    import json
-    import os
-    from pathlib import Path
+def _build_export(spec: dict[str, Any]) -> tuple[Any, Any, Any]:
+    module, _ = _exported_mlp(spec)
+    return module, lambda model, X, y: model(X, y).mean(), _parameters
 
-    import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
 
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # stay on the loopback interface
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=address, rank=rank, world_size=world)
-    try:
-        spec = json.loads(Path(folder, "spec.json").read_text())
-        module, _ = _exported_mlp(spec)
-        model = DistributedDataParallel(module)
-        X = torch.tensor(spec["X"], dtype=torch.float64)[rank::world]  # this rank's shard
-        y = torch.tensor(spec["y"], dtype=torch.float64)[rank::world]
-        opt = torch.optim.SGD(model.parameters(), lr=spec["lr"], momentum=0.9)
-        for _ in range(spec["steps"]):
-            opt.zero_grad()
-            model(X, y).mean().backward()  # DDP averages the shards' gradients
-            opt.step()
-        if rank == 0:
-            params = [p.item() for p in module.parameters()]
-            Path(folder, "params.json").write_text(json.dumps(params))
-    finally:
-        dist.destroy_process_group()
+def _parameters(module: Any) -> list[float]:
+    return [p.item() for p in module.parameters()]
 
 
 def test_the_export_trains_data_parallel_on_two_processes(tmp_path: Any) -> None:
-    import json
-    import socket
-    import time
-
-    import torch.multiprocessing as mp
-
     rng = random.Random(5)
     X = [[rng.uniform(-2, 2) for _ in range(2)] for _ in range(32)]
     y = [x[0] * 0.5 - x[1] ** 2 * 0.3 for x in X]
@@ -418,18 +394,7 @@ def test_the_export_trains_data_parallel_on_two_processes(tmp_path: Any) -> None
         "acts": [layer.activation for layer in net.layers],
         "X": X, "y": y, "lr": 0.05, "steps": 10,
     }  # fmt: skip
-    (tmp_path / "spec.json").write_text(json.dumps(spec))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
-    start = time.monotonic()
-    workers = mp.spawn(_worker, args=(2, address, str(tmp_path)), nprocs=2, join=False)
-    while not workers.join(timeout=1):  # raises if a worker failed
-        if time.monotonic() - start > 90:
-            for process in workers.processes:
-                process.terminate()
-            pytest.fail("the two processes took more than 90 s")
-    parallel = json.loads((tmp_path / "params.json").read_text())
+    parallel = train_on_two_processes(_build_export, spec, tmp_path, timeout=90)
     # one process, the whole batch: the mean of the two shards' means is the mean
     single, start_params = _exported_mlp(spec)
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
@@ -439,7 +404,7 @@ def test_the_export_trains_data_parallel_on_two_processes(tmp_path: Any) -> None
         single(Xt, yt).mean().backward()
         opt.step()
     assert parallel != start_params
-    assert max(abs(a - p.item()) for a, p in zip(parallel, single.parameters())) < TOL
+    assert max(abs(a - p) for a, p in zip(parallel, _parameters(single))) < TOL
 
 
 def test_labels_that_are_not_identifiers_or_taken_get_other_names() -> None:

@@ -4,10 +4,7 @@ processes, and the way back."""
 
 from __future__ import annotations
 
-import json
 import random
-import socket
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +17,8 @@ from autograd_scalar.export.torch import load_torch, mlp_from_torch, mlp_to_torc
 from autograd_scalar.nn import MLP  # noqa: E402
 from autograd_scalar.nn.optim import SGD  # noqa: E402
 from autograd_scalar.nn.train import fit  # noqa: E402
+
+from ..export.data_parallel import train_on_two_processes  # noqa: E402
 
 TOL = 1e-12
 ACTS = ["relu", "tanh", "sigmoid", "linear"]
@@ -131,41 +130,12 @@ def test_twenty_steps_of_torch_sgd_land_where_fit_lands() -> None:
 
 
 # ------------------------------------------------------------- two processes
-def _worker(rank: int, world: int, address: str, folder: str) -> None:
-    import os
-
-    import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
-
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # stay on the loopback interface
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=address, rank=rank, world_size=world)
-    try:
-        spec = json.loads(Path(folder, "spec.json").read_text())
-        module = mlp_to_torch(MLP.from_weights(spec["weights"], spec["biases"], spec["acts"]))
-        model = DistributedDataParallel(module)
-        X = torch.tensor(spec["X"], dtype=torch.float64)[rank::world]  # this rank's shard
-        y = torch.tensor(spec["y"], dtype=torch.float64)[rank::world]
-        opt = torch.optim.SGD(model.parameters(), lr=spec["lr"], momentum=0.9)
-        for _ in range(spec["steps"]):
-            opt.zero_grad()
-            ((model(X)[:, 0] - y) ** 2).mean().backward()  # DDP averages the shards' gradients
-            opt.step()
-        if rank == 0:
-            Path(folder, "params.json").write_text(json.dumps(torch_params(module)))
-    finally:
-        dist.destroy_process_group()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _build_mlp(spec: dict[str, Any]) -> tuple[Any, Any, Any]:
+    module = mlp_to_torch(MLP.from_weights(spec["weights"], spec["biases"], spec["acts"]))
+    return module, lambda model, X, y: ((model(X)[:, 0] - y) ** 2).mean(), torch_params
 
 
 def test_data_parallel_on_two_processes_gives_the_single_process_parameters(tmp_path: Path) -> None:
-    import torch.multiprocessing as mp
-
     X, y = data(32, 2, seed=5)  # 16 examples per rank: the mean of means is the mean
     net = MLP(2, [8, 8, 1], activation="tanh", seed=2)
     spec = {
@@ -174,16 +144,7 @@ def test_data_parallel_on_two_processes_gives_the_single_process_parameters(tmp_
         "acts": [layer.activation for layer in net.layers],
         "X": X, "y": y, "lr": 0.05, "steps": 20,
     }  # fmt: skip
-    (tmp_path / "spec.json").write_text(json.dumps(spec))
-    start = time.monotonic()
-    address = f"tcp://127.0.0.1:{free_port()}"
-    workers = mp.spawn(_worker, args=(2, address, str(tmp_path)), nprocs=2, join=False)
-    while not workers.join(timeout=1):  # raises if a worker failed
-        if time.monotonic() - start > 60:
-            for process in workers.processes:
-                process.terminate()
-            pytest.fail("the two processes took more than 60 s")
-    parallel = json.loads((tmp_path / "params.json").read_text())
+    parallel = train_on_two_processes(_build_mlp, spec, tmp_path, timeout=60)
     single = mlp_to_torch(net)
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
     train_torch(single, Xt, yt, steps=20, lr=0.05, l2=0.0)
