@@ -63,6 +63,7 @@ import dataclasses
 import math
 import operator
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
 from ..core.errors import InvalidInputError
@@ -163,7 +164,13 @@ class Backend:
 
     # ---- programs
     def port(self, step: Any) -> Any:
-        """A step compiled with NumPy, made to run on this backend."""
+        """A step compiled with NumPy, made to run on this backend. A field
+        with a ``ported(backend)`` method (:class:`.steps.Scatter`) ports itself."""
+        raise NotImplementedError
+
+    def segments(self, perm: Any, starts: Any) -> Any:
+        """A scatter plan's runs of equal rows (NumPy's ``perm`` and ``starts``,
+        as :meth:`segment_sum` reads them) in this backend's form."""
         raise NotImplementedError
 
     def asarray(self, data: Any) -> Any:
@@ -331,22 +338,79 @@ class NumpyBackend(Backend):
             ) from None
 
 
+# ------------------------------------------------------------ NumPy
+_EXTRA = 'autograd_scalar.vectorize needs NumPy: pip install "autograd_scalar[vectorize]"'
+
+
+def numpy_module() -> ModuleType:
+    """NumPy, imported on first use so that the core never needs it."""
+    try:
+        import numpy
+    except ImportError as exc:  # pragma: no cover - numpy is installed in CI
+        raise ImportError(_EXTRA) from exc
+    return numpy
+
+
+_NUMPY_MATH: list[Maths] = []
+
+
+def numpy_math() -> Maths:
+    """The ``m`` of :mod:`autograd_scalar.core.maths` on NumPy arrays.
+
+    IEEE-754 like :data:`~autograd_scalar.core.maths.IEEE_MATH` (run it under
+    ``np.errstate(all="ignore")``), with NaN propagating through ``step``
+    and ``sign`` as it does on floats."""
+    if not _NUMPY_MATH:
+        np = numpy_module()
+        _NUMPY_MATH.append(
+            Maths(
+                exp=np.exp,
+                log=np.log,
+                sqrt=np.sqrt,
+                tanh=np.tanh,
+                sin=np.sin,
+                cos=np.cos,
+                abs=np.abs,
+                pow=np.power,
+                maximum=np.maximum,
+                step=_step_of(np),
+                sign=np.sign,
+                where=np.where,
+                isinf=np.isinf,
+                floor=np.floor,
+            )
+        )
+    return _NUMPY_MATH[0]
+
+
+def _step_of(np: ModuleType) -> Callable[[Any], Any]:
+    """The derivative of relu: 1 for x > 0, 0 for x ≤ 0, NaN for NaN, like
+    the float ``step``, as ceil(clip(x, 0, 1)): two fast ufuncs, the second
+    in place (``np.heaviside`` computes the same, many times slower, and
+    ``np.sign`` is several times slower than these two). At x = -0.0 it is
+    -0.0, which equals 0 and, added into a gradient, changes nothing."""
+
+    def step(x: Any) -> Any:
+        t = np.clip(x, 0.0, 1.0)
+        if type(t) is not np.ndarray:  # a scalar operand
+            return np.heaviside(x, 0.0)
+        return np.ceil(t, out=t)
+
+    return step
+
+
 _NUMPY: list[NumpyBackend] = []
 
 
 def numpy_backend() -> NumpyBackend:
     """The NumPy backend (NumPy imported on first use)."""
     if not _NUMPY:
-        from .steps import numpy_math, numpy_module
-
         _NUMPY.append(NumpyBackend(numpy_module(), numpy_math()))
     return _NUMPY[0]
 
 
 def to_numpy(a: Any) -> Any:
     """A NumPy array of the same numbers (a view where the library allows it)."""
-    from .steps import numpy_module
-
     np = numpy_module()
     if isinstance(a, np.ndarray):
         return a
@@ -372,7 +436,7 @@ def _compat() -> Any:
 
 def array_math(xp: Any, dtype: Any, device: Any) -> Maths:
     """The rules' ``m`` on the arrays of namespace ``xp`` (like
-    :func:`.steps.numpy_math`): Python numbers given to a two-operand
+    :func:`numpy_math`): Python numbers given to a two-operand
     function become 0-d arrays of the other operand's dtype."""
 
     def lift(value: Any, like: Any) -> Any:
@@ -481,8 +545,6 @@ class ArrayAPIBackend(Backend):
         cached = self._sources.get(id(rows))
         if cached is not None and cached[0] is rows and cached[1] == n:
             return cached[2]
-        from .steps import numpy_module
-
         np = numpy_module()
         written = np.arange(n)[rows] if isinstance(rows, slice) else to_numpy(rows)
         source = np.arange(n)
@@ -537,8 +599,6 @@ class ArrayAPIBackend(Backend):
 
     def errstate(self) -> contextlib.AbstractContextManager[Any]:
         # NumPy's, for the libraries that compute with NumPy (array-api-strict)
-        from .steps import numpy_module
-
         errstate: contextlib.AbstractContextManager[Any] = numpy_module().errstate(all="ignore")
         return errstate
 
@@ -547,21 +607,14 @@ class ArrayAPIBackend(Backend):
         return self._port(step)
 
     def _port(self, value: Any) -> Any:
-        from .steps import Scatter, numpy_module
-
         np = numpy_module()
         if isinstance(value, np.ndarray):
             return self.xp.asarray(value, device=self.device)
         if isinstance(value, tuple):
             return tuple(self._port(v) for v in value)
-        if isinstance(value, Scatter) and value.perm is not None:
-            return dataclasses.replace(
-                value,
-                select=self._port(value.select),
-                rows=self._port(value.rows),
-                perm=self._runs(value.perm, value.starts),
-                starts=None,
-            )
+        ported = getattr(value, "ported", None)
+        if ported is not None:  # a plan that knows its own form (steps.Scatter)
+            return ported(self)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             changes = {
                 f.name: self._port(getattr(value, f.name))
@@ -573,9 +626,9 @@ class ArrayAPIBackend(Backend):
             return dataclasses.replace(value, **changes)
         return value
 
-    def _runs(self, perm: Any, starts: Any) -> _Runs:
-        from .steps import numpy_module
-
+    def segments(self, perm: Any, starts: Any) -> _Runs:
+        """The runs of ``perm`` (equal rows together, starting at ``starts``) as
+        one padded index: a gather and a sum per run, with no ``reduceat``."""
         np = numpy_module()
         ends = np.append(starts[1:], len(perm))
         lengths = ends - starts
@@ -610,8 +663,6 @@ class ArrayAPIBackend(Backend):
         return self.xp.broadcast_to(a[row, :], (n,)) * 1.0
 
     def gather(self, column: Any, rows: Any, mask: Any, every: Any) -> Any:
-        from .steps import numpy_module
-
         np = numpy_module()
         values = np.zeros(len(rows))
         values[mask] = to_numpy(column)[rows[mask], 0]

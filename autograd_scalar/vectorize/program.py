@@ -108,10 +108,18 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..core.errors import AutogradError, DataDependentError, InvalidInputError
 from ..core.modes import no_grad
 from ..core.value import CONST, Value
-from .backend import Backend, backend_for, is_foreign, numpy_backend, to_numpy
+from .backend import (
+    Backend,
+    backend_for,
+    is_foreign,
+    numpy_backend,
+    numpy_math,
+    numpy_module,
+    to_numpy,
+)
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
-from .steps import UNIFORM, VARYING, Array, index, numpy_math, numpy_module
+from .steps import UNIFORM, VARYING, Array, index
 
 if TYPE_CHECKING:
     from ..export.recording import TorchRecording

@@ -7,7 +7,7 @@ layout. A step reads its operands' rows, writes its results' rows, and in the
 backward pass adds its operands' gradients through :class:`Scatter` plans:
 
 * :class:`Group`: nodes of one rule; forward and local derivatives are the
-  rule's own (``rule.forward`` / ``rule.local`` with :func:`numpy_math`), so
+  rule's own (``rule.forward`` / ``rule.local`` with :func:`.backend.numpy_math`), so
   there is no second table of array rules. A rule written with ``math``
   (``vectorizes=False``) is applied example by example through
   :func:`autograd_scalar.core.apply.apply`;
@@ -28,7 +28,7 @@ concerned, naming it and the node.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ from ..core.maths import Maths
 from ..core.modes import MODE
 from ..core.rules import Rule
 from ..core.value import Value
-from .backend import to_numpy
+from .backend import numpy_module, to_numpy
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,8 +62,6 @@ __all__ = [
     "engine_error",
     "in_place",
     "index",
-    "numpy_math",
-    "numpy_module",
     "scatter_plan",
 ]
 
@@ -73,65 +71,6 @@ UNIFORM, VARYING = 0, 1
 #: ``[u, v]``: the uniform and the varying block (of values, or of gradients);
 #: a list, so that a backend whose arrays are immutable can replace them.
 Store = list[Array]
-
-_EXTRA = 'autograd_scalar.vectorize needs NumPy: pip install "autograd_scalar[vectorize]"'
-
-
-def numpy_module() -> ModuleType:
-    """NumPy, imported on first use so that the core never needs it."""
-    try:
-        import numpy
-    except ImportError as exc:  # pragma: no cover - numpy is installed in CI
-        raise ImportError(_EXTRA) from exc
-    return numpy
-
-
-_NUMPY_MATH: list[Maths] = []
-
-
-def numpy_math() -> Maths:
-    """The ``m`` of :mod:`autograd_scalar.core.maths` on NumPy arrays.
-
-    IEEE-754 like :data:`~autograd_scalar.core.maths.IEEE_MATH` (run it under
-    ``np.errstate(all="ignore")``), with NaN propagating through ``step``
-    and ``sign`` as it does on floats."""
-    if not _NUMPY_MATH:
-        np = numpy_module()
-        _NUMPY_MATH.append(
-            Maths(
-                exp=np.exp,
-                log=np.log,
-                sqrt=np.sqrt,
-                tanh=np.tanh,
-                sin=np.sin,
-                cos=np.cos,
-                abs=np.abs,
-                pow=np.power,
-                maximum=np.maximum,
-                step=_step_of(np),
-                sign=np.sign,
-                where=np.where,
-                isinf=np.isinf,
-                floor=np.floor,
-            )
-        )
-    return _NUMPY_MATH[0]
-
-
-def _step_of(np: ModuleType) -> Callable[[Any], Any]:
-    """The derivative of relu: 1 for x > 0, 0 for x ≤ 0, NaN for NaN, like
-    the float ``step``, as ceil(clip(x, 0, 1)): two fast ufuncs, the second
-    in place (``np.heaviside`` computes the same, many times slower, and
-    ``np.sign`` is several times slower than these two). At x = -0.0 it is
-    -0.0, which equals 0 and, added into a gradient, changes nothing."""
-
-    def step(x: Any) -> Any:
-        t = np.clip(x, 0.0, 1.0)
-        if type(t) is not np.ndarray:  # a scalar operand
-            return np.heaviside(x, 0.0)
-        return np.ceil(t, out=t)
-
-    return step
 
 
 def index(np: ModuleType, rows: Sequence[int]) -> Any:
@@ -155,6 +94,20 @@ class Scatter:
     perm: Any  # None, or the order that brings equal rows together (in the backend's form)
     starts: Any  # with perm: where each distinct row's run starts
     tiles: int  # > 0: the rows are ``tiles`` repeats of the distinct rows (no perm)
+
+    def ported(self, be: Backend) -> Scatter:
+        """This plan for another backend: a run of equal rows (``perm``,
+        ``starts``) becomes that backend's segment form (see
+        :meth:`.backend.Backend.port`)."""
+        if self.perm is None:
+            return replace(self, select=be.port(self.select), rows=be.port(self.rows))
+        return replace(
+            self,
+            select=be.port(self.select),
+            rows=be.port(self.rows),
+            perm=be.segments(self.perm, self.starts),
+            starts=None,
+        )
 
     def add(self, be: Backend, grads: Store, term: Any, source: int) -> None:
         if self.kind == UNIFORM and source == VARYING:  # a shared operand: add over the batch

@@ -201,10 +201,11 @@ def test_a_chunk_must_be_a_positive_int(chunk: Any) -> None:
 def test_the_steps_without_layers_run_on_every_library(xp: Library) -> None:
     """Outer and Chain steps (what a layer becomes without find_layers) on
     each library give the NumPy numbers."""
+    from autograd_scalar.vectorize.backend import numpy_math
     from autograd_scalar.vectorize.plan import compile_plan
     from autograd_scalar.vectorize.program import Program
     from autograd_scalar.vectorize.record import arg_names, trace
-    from autograd_scalar.vectorize.steps import Chain, Outer, numpy_math
+    from autograd_scalar.vectorize.steps import Chain, Outer
 
     rng = random.Random(5)
     layers = make_mlp(rng, [3, 4, 5, 1])

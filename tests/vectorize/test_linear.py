@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from autograd_scalar.core.errors import DomainError
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import record
-from autograd_scalar.vectorize.backend import numpy_backend
+from autograd_scalar.vectorize.backend import numpy_backend, numpy_math
 from autograd_scalar.vectorize.linear import Linear
 from autograd_scalar.vectorize.plan import Plan, compile_plan
 from autograd_scalar.vectorize.program import Program
 from autograd_scalar.vectorize.record import arg_names, trace
-from autograd_scalar.vectorize.steps import Chain, numpy_math
+from autograd_scalar.vectorize.steps import Chain
 
 from .support import LOSSES, TOL, assert_matches_engine, make_mlp, mlp
 

@@ -14,6 +14,7 @@ import pytest
 from autograd_scalar.core.extend import define_op, remove_op
 from autograd_scalar.core.value import CONST, Value
 from autograd_scalar.vectorize import PerformanceWarning, record
+from autograd_scalar.vectorize.backend import numpy_math
 from autograd_scalar.vectorize.linear import Linear
 from autograd_scalar.vectorize.plan import (
     CHAIN,
@@ -27,7 +28,7 @@ from autograd_scalar.vectorize.plan import (
     place_leaves,
 )
 from autograd_scalar.vectorize.record import Graph, arg_names, trace
-from autograd_scalar.vectorize.steps import UNIFORM, VARYING, Chain, Group, Outer, numpy_math
+from autograd_scalar.vectorize.steps import UNIFORM, VARYING, Chain, Group, Outer
 
 from .conftest import Library
 from .support import LOSSES, assert_matches_engine, make_mlp, mlp

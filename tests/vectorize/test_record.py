@@ -11,8 +11,8 @@ from autograd_scalar.core.errors import DataDependentError, InvalidInputError
 from autograd_scalar.core.graph import topological_order
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import record
+from autograd_scalar.vectorize.backend import numpy_module
 from autograd_scalar.vectorize.record import Graph, arg_names, compare, nodes_of, trace
-from autograd_scalar.vectorize.steps import numpy_module
 
 
 def test_a_comparison_while_recording_is_refused() -> None:

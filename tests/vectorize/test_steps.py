@@ -14,14 +14,13 @@ from autograd_scalar.core.errors import DomainError, ZeroDivisionError_
 from autograd_scalar.core.extend import define_op, remove_op
 from autograd_scalar.core.maths import IEEE_MATH, ieee
 from autograd_scalar.core.rules import BUILTIN, RULES
-from autograd_scalar.vectorize.backend import backend_for
+from autograd_scalar.vectorize.backend import backend_for, numpy_math
 from autograd_scalar.vectorize.steps import (
     UNIFORM,
     VARYING,
     engine_error,
     in_place,
     index,
-    numpy_math,
     scatter_plan,
 )
 
