@@ -38,7 +38,7 @@ from ..core.rules import FORMULA_OPERAND
 from ..core.value import CONST, Value
 from .structure import Edge, Structure, number_text
 
-__all__ = ["LATEX", "ChainRule", "Factor", "Step", "chain_rule", "latex_formula"]
+__all__ = ["LATEX", "ChainRule", "Factor", "Step", "chain_rule", "latex_formula", "plain_formula"]
 
 #: The most paths the sum-over-paths form lists before the factored form is used.
 MAX_PATHS = 16

@@ -73,9 +73,12 @@ __all__ = [
     "ArrayAPIBackend",
     "Backend",
     "NumpyBackend",
+    "Segments",
     "backend_for",
     "is_foreign",
     "numpy_backend",
+    "numpy_math",
+    "numpy_module",
     "to_numpy",
 ]
 
@@ -475,9 +478,11 @@ def array_math(xp: Any, dtype: Any, device: Any) -> Maths:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Runs:
-    """Runs of equal rows as a padded gather: ``index`` (flat, ``(runs,
-    width)``) into the terms with one zero row appended at ``pad``."""
+class Segments:
+    """A scatter plan's runs of equal rows, for a library without
+    ``reduceat``: ``index`` (flat, ``(runs, width)``) into the terms with one
+    zero row appended, so each run is a gather and a sum
+    (:meth:`ArrayAPIBackend.segment_sum`)."""
 
     index: Any
     runs: int
@@ -626,7 +631,7 @@ class ArrayAPIBackend(Backend):
             return dataclasses.replace(value, **changes)
         return value
 
-    def segments(self, perm: Any, starts: Any) -> _Runs:
+    def segments(self, perm: Any, starts: Any) -> Segments:
         """The runs of ``perm`` (equal rows together, starting at ``starts``) as
         one padded index: a gather and a sum per run, with no ``reduceat``."""
         np = numpy_module()
@@ -636,7 +641,7 @@ class ArrayAPIBackend(Backend):
         index = np.full((len(starts), width), len(perm), dtype=np.intp)
         for r, (s, n) in enumerate(zip(starts.tolist(), lengths.tolist())):
             index[r, :n] = perm[s : s + n]
-        return _Runs(self.xp.asarray(index.ravel(), device=self.device), len(starts), width)
+        return Segments(self.xp.asarray(index.ravel(), device=self.device), len(starts), width)
 
     def asarray(self, data: Any) -> Any:
         return self.xp.asarray(data, dtype=self.dtype, device=self.device)

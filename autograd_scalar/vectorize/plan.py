@@ -7,10 +7,11 @@ that the next ones read, and that a test can check on its own:
 2. :func:`find_chains`: chains of additions whose partial sums nothing else
    uses (the ``Σ wᵢxᵢ + b`` of a neuron), one step each, no rows inside;
 3. :func:`assign_storage`: each node's storage (uniform over the batch, or
-   varying), its depth, and whether a gradient must reach it;
-3½. :func:`find_layers`: the chains that are a layer's weighted sums
+   varying), its depth, and whether a gradient must reach it; then
+   :func:`find_layers`: the chains that are a layer's weighted sums
    (``b[j] + Σₖ w[j,k]·h[k]``, shared ``w``, per-example ``h``), one matrix
-   product each (:class:`.linear.Linear`), their products given no rows;
+   product each (:class:`~autograd_scalar.vectorize.linear.Linear`), their
+   products given no rows;
 4. :func:`find_aliases`: nodes that share a gradient row with the sum they
    are added into (their gradient is exactly the sum's);
 5. :func:`lay_out`: groups of nodes (one rule, depth and kind of operands)
@@ -308,7 +309,7 @@ class GroupSpec:
     """Nodes that become one step: one op (a rule name, :data:`CHAIN` or
     :data:`LINEAR`), one depth, one storage per operand; their results in
     rows ``start …``. ``layer``: for :data:`LINEAR`, which of
-    :attr:`Layers.layers` (its operands are the weights, the inputs and the
+    ``Layers.layers`` (its operands are the weights, the inputs and the
     biases, ``kinds`` their storages)."""
 
     op: str
@@ -424,8 +425,8 @@ def build_steps(
     layout: Layout,
     layers: Layers | None = None,
 ) -> tuple[PlanStep, ...]:
-    """One step per group: a :class:`.linear.Linear` for a layer's weighted
-    sums, a :class:`.steps.Chain` for other chains, an :class:`.steps.Outer`
+    """One step per group: a :class:`~autograd_scalar.vectorize.linear.Linear`
+    for a layer's weighted sums, a :class:`.steps.Chain` for other chains, an :class:`.steps.Outer`
     for other layers' products, a :class:`.steps.Group` for the rest."""
 
     def passes(p: int, member: int) -> bool:
@@ -539,8 +540,8 @@ def linear_step(
     layout: Layout,
     passes: Callable[[int, int], bool],
 ) -> Linear:
-    """The :class:`.linear.Linear` step of a layer. A gradient goes to every
-    weight (or input, or bias) if any needs one: the others' rows are not
+    """The :class:`~autograd_scalar.vectorize.linear.Linear` step of a layer.
+    A gradient goes to every weight (or input, or bias) if any needs one: the others' rows are not
     read. Weights or biases shared by several neurons, or an input used
     twice, get the sum of their terms (the scatter plans add repeated rows)."""
     row, grad_row = layout.row, layout.grad_row

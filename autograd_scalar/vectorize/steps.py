@@ -7,8 +7,9 @@ layout. A step reads its operands' rows, writes its results' rows, and in the
 backward pass adds its operands' gradients through :class:`Scatter` plans:
 
 * :class:`Group`: nodes of one rule; forward and local derivatives are the
-  rule's own (``rule.forward`` / ``rule.local`` with :func:`.backend.numpy_math`), so
-  there is no second table of array rules. A rule written with ``math``
+  rule's own (``rule.forward`` / ``rule.local`` with
+  :func:`~autograd_scalar.vectorize.backend.numpy_math`), so there is no
+  second table of array rules. A rule written with ``math``
   (``vectorizes=False``) is applied example by example through
   :func:`autograd_scalar.core.apply.apply`;
 * :class:`Chain`: chains of additions (the ``Σ wᵢxᵢ + b`` of a neuron), summed
