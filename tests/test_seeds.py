@@ -1,4 +1,4 @@
-"""The worked examples of the lecture notes in /work/shared/seeds, reproduced.
+"""The worked examples of the lecture notes on backpropagation (the project's seeds), reproduced.
 
 * seed 002: the 2-2-2-2 sigmoid network with inputs (1, -1);
 * seed 001: Goodfellow et al.'s algorithms 6.3 / 6.4 (layer-wise backward
