@@ -115,3 +115,15 @@ def keep_screenshot(driver: Any, folder: Path, name: str) -> Path:
     if copies:
         shutil.copy2(path, Path(copies) / name)
     return path
+
+
+def isolated_chromium(tmp_path_factory: Any) -> Iterator[Any]:
+    """Headless Chromium that resolves no host but 127.0.0.1 and keeps its
+    network log (for :func:`requested_urls`); quit when the tests are done."""
+    from tests.viz.browser import start_chromium
+
+    driver = start_chromium(
+        tmp_path_factory, width=1400, height=1000, extra_args=(NO_OTHER_HOST,), performance_log=True
+    )
+    yield driver
+    driver.quit()

@@ -11,9 +11,7 @@ import time
 
 import pytest
 
-from tests.viz.browser import start_chromium
-
-from .site import NO_OTHER_HOST, built_site, keep_screenshot, other_hosts, requested_urls, serve
+from .site import built_site, isolated_chromium, keep_screenshot, other_hosts, requested_urls, serve
 
 NOTEBOOK = "01-chain-rule.ipynb"
 
@@ -31,11 +29,7 @@ def site_url():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    driver = start_chromium(
-        tmp_path_factory, width=1400, height=1000, extra_args=(NO_OTHER_HOST,), performance_log=True
-    )
-    yield driver
-    driver.quit()
+    yield from isolated_chromium(tmp_path_factory)
 
 
 def _click_menu(driver, menu, item):

@@ -7,9 +7,7 @@ browser fails.
 
 import pytest
 
-from tests.viz.browser import start_chromium
-
-from .site import NO_OTHER_HOST, built_site, keep_screenshot, other_hosts, requested_urls, serve
+from .site import built_site, isolated_chromium, keep_screenshot, other_hosts, requested_urls, serve
 
 #: Ready (Python, Graphviz and the library loaded) within this many seconds. The
 #: page takes about 2 s on an idle 2-core machine; the bound leaves room for a busy one.
@@ -23,11 +21,7 @@ def site_url():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    driver = start_chromium(
-        tmp_path_factory, width=1400, height=1000, extra_args=(NO_OTHER_HOST,), performance_log=True
-    )
-    yield driver
-    driver.quit()
+    yield from isolated_chromium(tmp_path_factory)
 
 
 def _runs(driver):
