@@ -16,10 +16,10 @@ training), :mod:`.vectorize` (replay over a batch), :mod:`.viz` (diagrams),
 
 from typing import Any
 
+from . import moved
 from .check.chain import chain_rule
 from .check.derivation import check_derivative
 from .check.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .core import functions as _functions
 from .core.collector import hold_collector
 from .core.errors import (
     AutogradError,
@@ -32,6 +32,7 @@ from .core.errors import (
     ZeroDivisionError_,
 )
 from .core.extend import CustomOp, OpDefinitionError, define_op, remove_op
+from .core.functions import FUNCTIONS
 from .core.modes import (
     detect_anomaly,
     enable_grad,
@@ -41,7 +42,6 @@ from .core.modes import (
 )
 from .core.rules import RULES, Rule
 from .core.value import Value, zero_grad
-from .moved import install as _install_moved_modules
 from .nn import MLP, Layer, Module, Neuron
 from .nn.optim import SGD, Adam
 from .nn.train import History, fit
@@ -49,11 +49,11 @@ from .transforms.cost import cost_table, count_ops
 from .transforms.forward import Dual, jvp
 from .transforms.functional import grad, gradients, hessian, hvp, value_and_grad
 
-_install_moved_modules(__name__)
+moved.install(__name__)
 
 # The elementary functions (exp, log, ..., one per rule with a method) are
 # generated from the rule table: a new rule is exported with no edit here.
-globals().update(_functions.FUNCTIONS)
+globals().update(FUNCTIONS)
 
 __version__ = "0.1.0"
 
@@ -103,7 +103,7 @@ __all__ = [
     "remove_op",
     "value_and_grad",
     "zero_grad",
-    *sorted(_functions.FUNCTIONS),
+    *sorted(FUNCTIONS),
 ]
 
 

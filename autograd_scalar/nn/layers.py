@@ -32,8 +32,8 @@ from typing import Any
 from ..core import Value
 from ..core.checks import finite_number, positive_int, sequence
 from ..core.errors import ShapeError
+from . import activations
 from .activations import ACTIVATIONS
-from .activations import activation as _activation_named
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron", "Scalar"]
@@ -89,7 +89,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ) -> None:
         nin = positive_int(nin, "Neuron", "nin")
-        record = _activation_named(activation, "Neuron")
+        record = activations.activation(activation, "Neuron")
         self.activation = record.name
         rng = rng if rng is not None else random.Random(seed)
         std = math.sqrt(record.gain / nin)
@@ -119,7 +119,7 @@ class Neuron(Module):
         try:
             record = ACTIVATIONS[self.activation]
         except (KeyError, TypeError):  # set by hand to something else: say what is allowed
-            record = _activation_named(self.activation, "Neuron")
+            record = activations.activation(self.activation, "Neuron")
         return record.apply(z)
 
     def __call__(self, x: Sequence[Scalar]) -> Value:
@@ -157,7 +157,7 @@ class Layer(Module):
     ) -> None:
         positive_int(nin, "Layer", "nin")
         positive_int(nout, "Layer", "nout")
-        _activation_named(activation, "Layer")
+        activations.activation(activation, "Layer")
         rng = rng if rng is not None else random.Random(seed)
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
         self.label_parameters()
@@ -234,22 +234,23 @@ class MLP(Module):
         for s in sizes:
             positive_int(s, "MLP", "every layer size")
         if isinstance(activation, str):
-            _activation_named(activation, "MLP")
-            _activation_named(output_activation, "MLP")
-            activations = [activation] * (len(sizes) - 1) + [output_activation]
+            activations.activation(activation, "MLP")
+            activations.activation(output_activation, "MLP")
+            per_layer = [activation] * (len(sizes) - 1) + [output_activation]
         else:
-            activations = [
-                _activation_named(a, "MLP").name for a in sequence(activation, "MLP", "activation")
+            per_layer = [
+                activations.activation(a, "MLP").name
+                for a in sequence(activation, "MLP", "activation")
             ]
-            if len(activations) != len(sizes):
+            if len(per_layer) != len(sizes):
                 raise ShapeError(
-                    "MLP", len(activations),
-                    f"expected {len(sizes)} activations (one per layer), got {len(activations)}",
+                    "MLP", len(per_layer),
+                    f"expected {len(sizes)} activations (one per layer), got {len(per_layer)}",
                 )  # fmt: skip
         rng = random.Random(seed)
         dims = [nin, *sizes]
         self.layers = [
-            Layer(dims[i], dims[i + 1], activations[i], rng=rng) for i in range(len(sizes))
+            Layer(dims[i], dims[i + 1], per_layer[i], rng=rng) for i in range(len(sizes))
         ]
         self.label_parameters()
 
