@@ -23,8 +23,9 @@ can be started) :func:`render` draws SVG with Graphviz compiled to WebAssembly
 page sets ``globalThis.autogradScalarViz = await Viz.instance()`` before it runs
 Python (the playground does). Inside a web worker (the JupyterLite kernel) where
 the page has set nothing, the first render loads the script named by the
-environment variable ``AUTOGRAD_SCALAR_VIZ_JS`` (:data:`VIZ_JS_ENV_VAR`) with
-``importScripts`` and waits for it with ``pyodide.ffi.run_sync``; where that
+environment variable ``AUTOGRAD_SCALAR_VIZ_JS`` (:data:`VIZ_JS_ENV_VAR`) with a
+dynamic ``import()`` (a module worker, as JupyterLite's kernel is, refuses
+``importScripts``) and waits for it with ``pyodide.ffi.run_sync``; where that
 cannot wait, ``await load_browser_renderer()`` once does the same.
 """
 
@@ -93,8 +94,11 @@ def _viz_instance() -> Any:
     if promise is not None:
         from pyodide import ffi
 
-        if getattr(ffi, "can_run_sync", lambda: False)():  # Pyodide 0.27 and JSPI
-            viz = ffi.run_sync(promise)
+        if getattr(ffi, "can_run_sync", lambda: False)():  # JavaScript promise integration
+            try:
+                viz = ffi.run_sync(promise)
+            except Exception as exc:  # noqa: BLE001 - a JavaScript error, whatever its kind
+                raise RenderError("render", "svg", str(exc)) from None
             setattr(js, JS_GLOBAL, viz)
             return viz
     raise RenderError(
@@ -107,25 +111,33 @@ def _viz_instance() -> Any:
     )
 
 
+#: Run as a module by ``import()``, viz-global.js still sets ``globalThis.Viz``.
+_IMPORT_VIZ = """
+return import(url).then(
+  () => {
+    if (!globalThis.Viz) throw new Error(url + " did not define Viz");
+    return globalThis.Viz.instance();
+  },
+  (error) => { throw new Error("could not load " + url + ": " + error); },
+);
+"""
+
+
 def _start_loading(js: Any) -> Any:
-    """Load ``viz-global.js`` (a worker's ``importScripts``) and start ``Viz.instance()``.
+    """Start ``Viz.instance()``, loading ``viz-global.js`` first if ``Viz`` is not defined.
 
     Returns the instance's promise, or None where there is nothing to load.
     """
     viz_module = getattr(js, "Viz", None)
-    if viz_module is None:
-        url = os.environ.get(VIZ_JS_ENV_VAR)
-        import_scripts = getattr(js, "importScripts", None)
-        if not url or import_scripts is None:
-            return None
-        try:
-            import_scripts(url)
-        except Exception as exc:  # noqa: BLE001 - a JavaScript error, whatever its kind
-            raise RenderError("render", url, f"could not load {url}: {exc}") from None
-        viz_module = getattr(js, "Viz", None)
-        if viz_module is None:
-            raise RenderError("render", url, f"{url} did not define Viz")
-    return viz_module.instance()
+    if viz_module is not None:
+        return viz_module.instance()
+    url = os.environ.get(VIZ_JS_ENV_VAR)
+    if not url:
+        return None
+    # import(), not importScripts: a module worker (JupyterLite's kernel) refuses the
+    # latter, and every worker takes the former. Relative URLs are the worker's.
+    absolute = js.URL.new(url, js.location.href).href
+    return js.Function.new("url", _IMPORT_VIZ)(absolute)
 
 
 async def load_browser_renderer() -> None:
@@ -143,7 +155,11 @@ async def load_browser_renderer() -> None:
         raise RenderError(
             "render", "svg", f"set {VIZ_JS_ENV_VAR} to the URL of viz-global.js, or load it"
         )
-    setattr(js, JS_GLOBAL, await promise)
+    try:
+        viz = await promise
+    except Exception as exc:  # noqa: BLE001 - a JavaScript error, whatever its kind
+        raise RenderError("render", "svg", str(exc)) from None
+    setattr(js, JS_GLOBAL, viz)
 
 
 def _render_in_browser(source: str, fmt: str) -> bytes:

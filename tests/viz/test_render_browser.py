@@ -148,23 +148,59 @@ def test_nothing_loaded_says_how_to_load_it(browser, monkeypatch):
         render("digraph { a }", "svg")
 
 
-def test_a_worker_loads_viz_js_once_and_waits_for_it(browser, monkeypatch):
+class FakeWorker:
+    """A worker's ``js`` with no Viz yet: ``new Function(...)`` runs ``import(url)``."""
+
+    def __init__(self, viz):
+        self.imported = []
+        self.viz = viz
+        self.location = types.SimpleNamespace(href="http://127.0.0.1/lite/ext/static/worker.js")
+        self.URL = types.SimpleNamespace(new=self._url)
+        self.Function = types.SimpleNamespace(new=self._function)
+        self.JSON = types.SimpleNamespace(parse=json.loads)
+
+    @staticmethod
+    def _url(relative, base):
+        from urllib.parse import urljoin
+
+        return types.SimpleNamespace(href=urljoin(base, relative))
+
+    def _function(self, argument, body):
+        assert argument == "url" and "import(url)" in body and "Viz.instance()" in body
+
+        def load(url):
+            self.imported.append(url)
+            return Promise(self.viz)
+
+        return load
+
+
+def test_a_worker_imports_viz_js_from_its_own_url_once_and_waits(browser, monkeypatch):
     viz = FakeViz()
-    loaded = []
-
-    def import_scripts(url):
-        loaded.append(url)
-        js.Viz = types.SimpleNamespace(instance=lambda: Promise(viz))
-
-    js = browser(_fake_js(importScripts=import_scripts))
+    js = browser(FakeWorker(viz))
     ffi = _fake_pyodide(monkeypatch, can_run_sync=True)
-    monkeypatch.setenv(VIZ_JS_ENV_VAR, "../static/viz-global.js")
+    monkeypatch.setenv(VIZ_JS_ENV_VAR, "../../pyodide/viz-global.js")
     assert SVG.encode() in render("digraph { a }", "svg")
     assert SVG.encode() in render("digraph { b }", "svg")
-    assert loaded == ["../static/viz-global.js"]
+    assert js.imported == ["http://127.0.0.1/lite/pyodide/viz-global.js"]
     assert len(ffi.waited) == 1
     assert getattr(js, JS_GLOBAL) is viz
-    assert len(viz.calls) == 2
+
+
+def test_a_worker_that_cannot_load_viz_js_says_which_url(browser, monkeypatch):
+    js = browser(FakeWorker(FakeViz()))
+    monkeypatch.setenv(VIZ_JS_ENV_VAR, "nowhere/viz-global.js")
+    ffi = _fake_pyodide(monkeypatch, can_run_sync=True)
+
+    def rejected(promise):  # the import() failed: run_sync raises what it rejected with
+        raise RuntimeError(f"Error: could not load {js.imported[-1]}: 404")
+
+    ffi.run_sync = rejected
+    with pytest.raises(
+        RenderError, match="could not load http://127.0.0.1/lite/ext/static/nowhere"
+    ):
+        render("digraph { a }", "svg")
+    assert getattr(js, JS_GLOBAL, None) is None  # the next render tries again
 
 
 def test_a_worker_that_cannot_wait_is_told_to_await_the_loader(browser, monkeypatch):
@@ -176,17 +212,6 @@ def test_a_worker_that_cannot_wait_is_told_to_await_the_loader(browser, monkeypa
     asyncio.run(load_browser_renderer())
     assert getattr(js, JS_GLOBAL) is viz
     assert SVG.encode() in render("digraph { a }", "svg")
-
-
-def test_a_script_that_fails_to_load_is_named(browser, monkeypatch):
-    def import_scripts(url):
-        raise RuntimeError("NetworkError: 404")
-
-    browser(_fake_js(importScripts=import_scripts))
-    _fake_pyodide(monkeypatch, can_run_sync=True)
-    monkeypatch.setenv(VIZ_JS_ENV_VAR, "nowhere/viz-global.js")
-    with pytest.raises(RenderError, match="could not load nowhere/viz-global.js"):
-        render("digraph { a }", "svg")
 
 
 def test_an_explicit_executable_still_runs_a_program(browser, monkeypatch):
