@@ -2,7 +2,7 @@
 
     python web/build.py              # build web/_site (skipped when up to date)
     python web/build.py --force      # build it again
-    python web/build.py --lite       # with JupyterLite too (not working yet, see web/lite.py)
+    python web/build.py --no-lite    # the playground only, without JupyterLite
     python -m http.server -d web/_site 8000   # then open http://127.0.0.1:8000/
 
 Everything the site loads is served from it, and everything comes from the
@@ -19,7 +19,7 @@ Layout of the output folder::
     runtime/viz/viz-global.js  Graphviz compiled to WebAssembly
     runtime/wheels/            autograd_scalar and graphviz wheels
     runtime/manifest.json      which wheels to unpack, which examples to list
-    lite/                      JupyterLite with the notebooks, with --lite (see lite.py)
+    lite/                      JupyterLite with the notebooks (see lite.py)
 
 The docs build calls :func:`ensure_built` (docs/conf.py) and copies the site
 into the HTML output; a stamp file records a hash of the inputs so an unchanged
@@ -51,7 +51,7 @@ BROWSER_WHEELS = ["graphviz==0.21"]
 #: The Pyodide runtime files the site serves (the npm package's, less maps and Node's).
 PYODIDE_FILES = [
     "pyodide.js",
-    "pyodide.asm.js",
+    "pyodide.asm.mjs",
     "pyodide.asm.wasm",
     "python_stdlib.zip",
     "pyodide-lock.json",
@@ -68,10 +68,14 @@ def run(command: list[str], cwd: Path | None = None) -> None:
     subprocess.run(command, cwd=cwd, check=True)
 
 
-def missing_tools() -> str | None:
-    """Why the site cannot be built here, or None."""
+def missing_tools(*, lite: bool = False) -> str | None:
+    """Why the site (with JupyterLite if ``lite``) cannot be built here, or None."""
     if shutil.which("npm") is None and not (WEB / "node_modules" / "pyodide").is_dir():
         return "npm is not installed (apt-get install nodejs npm)"
+    if lite and importlib.util.find_spec("jupyterlite_core") is None:
+        return (
+            "JupyterLite is not installed (pip install -e '.[web]'; or AUTOGRAD_SCALAR_WEB_LITE=0)"
+        )
     return None
 
 
@@ -97,7 +101,10 @@ def _stamp(lite: bool) -> str:
 def is_current(out: Path = DEFAULT_OUT, *, lite: bool = False) -> bool:
     """Whether ``out`` was built, with (or without) JupyterLite, from these inputs."""
     stamp = out / STAMP
-    return stamp.is_file() and stamp.read_text().strip() == _stamp(lite)
+    if not stamp.is_file():
+        return False
+    built = stamp.read_text().strip()
+    return built == _stamp(lite) or (not lite and built == _stamp(True))  # a superset will do
 
 
 def npm_packages() -> Path:
@@ -150,6 +157,9 @@ def _lite_module() -> Any:
 def build(out: Path = DEFAULT_OUT, *, lite: bool = False) -> Path:
     """Build the whole site into ``out`` and return it."""
     started = time.perf_counter()
+    reason = missing_tools(lite=lite)
+    if reason is not None:
+        raise SystemExit(f"[web] cannot build the site: {reason}")
     modules = npm_packages()
     if out.exists():
         shutil.rmtree(out)
@@ -181,8 +191,8 @@ def ensure_built(out: Path = DEFAULT_OUT, *, lite: bool = False) -> Path:
 
 
 def lite_wanted() -> bool:
-    """JupyterLite is built only when asked (AUTOGRAD_SCALAR_WEB_LITE=1): see web/lite.py."""
-    return os.environ.get("AUTOGRAD_SCALAR_WEB_LITE") == "1"
+    """JupyterLite is built unless AUTOGRAD_SCALAR_WEB_LITE=0 (or ``--no-lite``)."""
+    return os.environ.get("AUTOGRAD_SCALAR_WEB_LITE", "1") != "0"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,10 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the site's folder")
     parser.add_argument("--force", action="store_true", help="build even if up to date")
     parser.add_argument(
-        "--lite", action="store_true", help="add JupyterLite (its kernel cannot start offline yet)"
+        "--no-lite", action="store_true", help="leave JupyterLite out (the playground only)"
     )
     args = parser.parse_args(argv)
-    lite = args.lite or lite_wanted()
+    lite = lite_wanted() and not args.no_lite
     if args.force:
         build(args.out, lite=lite)
     else:
