@@ -250,7 +250,7 @@ def _build_browser_site(app: Any) -> None:
     build = _browser_site_module()
     lite = build.lite_wanted()
     if not build.is_current(build.DEFAULT_OUT, lite=lite):
-        reason = build.missing_tools()
+        reason = build.missing_tools(lite=lite)
         if reason is not None:
             logging.getLogger(__name__).info(
                 "the in-browser site (try/) is not built: %s; run python web/build.py", reason
