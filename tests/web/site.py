@@ -64,6 +64,14 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
         pass
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        SERVED.setdefault(self.server.server_port, []).append(self.path)  # type: ignore[attr-defined]
+
+
+#: The paths each test server (by port) was asked for, from every page and worker:
+#: the browser's DevTools log only has the page's own requests.
+SERVED: dict[int, list[str]] = {}
+
 
 @functools.cache
 def _quiet_handler(directory: str) -> Any:
@@ -80,6 +88,11 @@ def serve(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def served_paths(url: str) -> list[str]:
+    """The paths the server at ``url`` (from :func:`serve`) has served so far."""
+    return list(SERVED.get(int(urlsplit(url).port or 0), []))
 
 
 def requested_urls(driver: Any) -> list[str]:
