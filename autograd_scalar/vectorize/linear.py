@@ -27,11 +27,13 @@ propagate through the product as through the chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core.maths import Maths
-from .steps import UNIFORM, VARYING, Scatter, Store
+from .steps import UNIFORM, VARYING, Bound, Scatter, Store
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -58,21 +60,73 @@ class Linear:
         u, v = store
         w = be.reshape(be.rows(u, self.w_rows), self.shape)
         h = be.rows(v, self.h_rows)
-        out = be.rows(v, self.out)
-        z = be.matmul(w, h, out=out)
-        if self.b_rows is not None:
-            z = be.add(z, be.rows(u, self.b_rows), out=out)
-        be.commit(store, VARYING, self.out, z)
+        b = None if self.b_rows is None else be.rows(u, self.b_rows)
+        self._compute(be, store, w, h, b, be.rows(v, self.out))
         return w, h
+
+    def _compute(self, be: Backend, store: Store, w: Any, h: Any, b: Any, out: Any) -> None:
+        z = be.matmul(w, h, out=out)
+        if b is not None:
+            z = be.add(z, b, out=out)
+        be.commit(store, VARYING, self.out, z)
 
     def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
         w, h = saved
         up = be.rows(grads[VARYING], self.grad_rows)  # (J, batch)
-        if self.w_plan is not None:
-            self.w_plan.add(be, grads, be.reshape(up @ h.T, (-1, 1)), UNIFORM)
-        if self.h_plan is not None:
+        adds = tuple(
+            None if plan is None else partial(plan.add, be, grads)
+            for plan in (self.w_plan, self.h_plan, self.b_plan)
+        )
+        self._pass(be, w, h, up, adds)
+
+    def _pass(
+        self,
+        be: Backend,
+        w: Any,
+        h: Any,
+        up: Any,
+        adds: tuple[Callable[[Any, int], None] | None, ...],
+    ) -> None:
+        """``dW``, ``dH`` and ``db`` through ``adds[k](term, source)``."""
+        add_w, add_h, add_b = adds
+        if add_w is not None:
+            add_w(be.reshape(up @ h.T, (-1, 1)), UNIFORM)
+        if add_h is not None:
             # one neuron: an outer product, which NumPy's matmul does slowly
-            dh = be.reshape(w, (-1, 1)) * up if self.shape[0] == 1 else w.T @ up
-            self.h_plan.add(be, grads, dh, VARYING)
-        if self.b_plan is not None:
-            self.b_plan.add(be, grads, up, VARYING)  # a uniform row: summed over the batch
+            add_h(be.reshape(w, (-1, 1)) * up if self.shape[0] == 1 else w.T @ up, VARYING)
+        if add_b is not None:
+            add_b(up, VARYING)  # a uniform row: summed over the batch
+
+    def bind(self, be: Backend, store: Store, grads: Store) -> Bound:
+        """This step on arrays that stay the same (see :meth:`.steps.Group.bind`)."""
+        u, v = store
+        gv = grads[VARYING]
+
+        def fixed(a: Any, rows: Any) -> Any:
+            """The block once, as a view, or ``None`` to gather it at each call."""
+            return a[rows] if isinstance(rows, slice) else None
+
+        w_view, h_view, out = fixed(u, self.w_rows), fixed(v, self.h_rows), v[self.out]
+        b_view = None if self.b_rows is None else fixed(u, self.b_rows)
+        if w_view is not None:
+            w_view = be.reshape(w_view, self.shape)
+        up_view = fixed(gv, self.grad_rows)
+        adds = tuple(
+            None if plan is None else plan.bind(be, grads)
+            for plan in (self.w_plan, self.h_plan, self.b_plan)
+        )
+
+        def forward() -> Any:
+            w = be.reshape(u[self.w_rows], self.shape) if w_view is None else w_view
+            h = v[self.h_rows] if h_view is None else h_view
+            b = b_view
+            if b is None and self.b_rows is not None:
+                b = u[self.b_rows]
+            self._compute(be, store, w, h, b, out)
+            return w, h
+
+        def backward(saved: Any) -> None:
+            up = gv[self.grad_rows] if up_view is None else up_view
+            self._pass(be, saved[0], saved[1], up, adds)
+
+        return forward, backward

@@ -103,6 +103,7 @@ import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.errors import AutogradError, DataDependentError, InvalidInputError
@@ -110,6 +111,7 @@ from ..core.modes import no_grad
 from ..core.value import CONST, Value
 from .backend import (
     Backend,
+    NumpyBackend,
     backend_for,
     is_foreign,
     numpy_backend,
@@ -119,7 +121,7 @@ from .backend import (
 )
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
-from .steps import UNIFORM, VARYING, Array, index
+from .steps import UNIFORM, VARYING, Array, Group, index
 
 if TYPE_CHECKING:
     from ..export.recording import TorchRecording
@@ -187,6 +189,8 @@ class Program:
         self.param_given = np.asarray([i for _, i in pairs], dtype=np.intp)
         self._lock = threading.Lock()
         self._workspace: tuple[Array, Array, Array, Array] | None = None
+        #: the steps bound to the workspace's arrays (NumPy): (those arrays, the binding)
+        self._bound: tuple[tuple[Array, ...], _BoundProgram] | None = None
 
     def shared_values(self, params: Array | None) -> Any:
         """The shared leaves' values: their ``data``, or for the parameters
@@ -230,10 +234,16 @@ class Program:
                 gu = be.zeros((size[UNIFORM], 1))
                 gv = be.zeros((size[VARYING], batch))
             store, grads = [u, v], [gu, gv]
-            saved = self._forward(store, inputs, shared)
-            self._backward(store, grads, saved, seed, batch)
+            bound = self._bound_to(store, grads) if owned else None
+            if bound is not None:
+                bound.run(store, inputs, shared, seed, batch)
+            else:
+                saved = self._forward(store, inputs, shared)
+                self._backward(store, grads, saved, seed, batch)
             if owned:
                 self._workspace = (store[UNIFORM], store[VARYING], grads[UNIFORM], grads[VARYING])
+                if bound is not None:
+                    self._bound = (self._workspace, bound)
             u, v, gu, gv = store[UNIFORM], store[VARYING], grads[UNIFORM], grads[VARYING]
             kind, row = self.plan.out
             values = be.row_copy(v, row) if kind == VARYING else be.full(batch, u, row)
@@ -244,6 +254,17 @@ class Program:
         finally:
             if owned:
                 self._lock.release()
+
+    def _bound_to(self, store: list[Array], grads: list[Array]) -> _BoundProgram | None:
+        """The program bound to these (NumPy, reused) arrays, bound on their
+        first use; ``None`` on another backend."""
+        if not isinstance(self.be, NumpyBackend):
+            return None
+        if self._bound is not None:
+            arrays, bound = self._bound
+            if all(a is b for a, b in zip(arrays, (*store, *grads))):
+                return bound
+        return _BoundProgram(self, store, grads)
 
     def _forward(self, store: list[Array], inputs: Array, shared: Array) -> list[Any]:
         be, m = self.be, self.m
@@ -263,6 +284,96 @@ class Program:
         be.write(grads, kind, rows, be.rows(grads[kind], rows), seeds)
         for step, kept in zip(reversed(self.steps), reversed(saved)):
             step.backward(be, m, store, grads, kept)
+
+
+#: Gaps of at most this many numbers between the rows a bound program checks
+#: for non-finite results are checked with them (one sum over a little more
+#: memory costs less than one more call).
+_CHECK_GAP = 8192
+
+
+class _BoundProgram:
+    """A program's steps bound to one workspace (NumPy's arrays, written in
+    place and reused while the batch size stays the same): each step's
+    operand, result and gradient views are taken once (:meth:`.steps.Group.bind`),
+    not at every call, and the forwards of Groups that only need to look
+    for non-finite results (no domain to test) are checked together: one
+    sum over their rows per segment of the forward pass instead of one per
+    step. Only when a sum is not finite are the steps checked one by one,
+    first to last, so the error raised is the one the step-by-step forward
+    raises (the engine's, for the first example concerned)."""
+
+    def __init__(self, program: Program, store: list[Array], grads: list[Array]) -> None:
+        be, m = program.be, program.m
+        plan = program.plan
+        self.program = program
+        self.grads = grads
+        self.inputs = store[VARYING][: plan.n_inputs]
+        kind, row = plan.out
+        self.seed = grads[kind][row : row + 1]
+        self.seed_kind = kind
+        batch = store[VARYING].shape[1]
+        segments: list[tuple[list[Callable[[], Any]], list[tuple[int, Group]], list[Any]]] = []
+        forwards: list[Callable[[], Any]] = []
+        checked: list[tuple[int, Group]] = []
+        backwards: list[Callable[[Any], None]] = []
+        for i, step in enumerate(program.steps):
+            if isinstance(step, Group) and step.checks_at_once and forwards:
+                # its forward may raise: the steps before it are checked first
+                segments.append((forwards, checked, _check_blocks(store, checked, batch)))
+                forwards, checked = [], []
+            bind = getattr(step, "bind", None)
+            if bind is not None:
+                forward, backward = bind(be, store, grads)
+                if isinstance(step, Group) and not step.checks_at_once:
+                    checked.append((i, step))
+            else:
+                forward = partial(step.forward, be, m, store)
+                backward = partial(step.backward, be, m, store, grads)
+            forwards.append(forward)
+            backwards.append(backward)
+        segments.append((forwards, checked, _check_blocks(store, checked, batch)))
+        self.segments = tuple((tuple(f), tuple(c), tuple(b)) for f, c, b in segments)
+        self.backwards = tuple(reversed(backwards))
+        self.np = program.np
+
+    def run(self, store: list[Array], inputs: Array, shared: Any, seed: float, batch: int) -> None:
+        program = self.program
+        be = program.be
+        np = self.np
+        store[UNIFORM] = be.load_uniform(
+            store[UNIFORM], program.const_u, program.shared_rows, shared
+        )
+        np.copyto(self.inputs, inputs)
+        saved: list[Any] = []
+        total, finite = np.add.reduce, math.isfinite
+        for forwards, checked, blocks in self.segments:
+            for forward in forwards:
+                saved.append(forward())
+            if checked and not all(finite(total(block, axis=None)) for block in blocks):
+                for i, group in checked:
+                    group.check(be, saved[i], store)
+        # every example of a uniform output has the same value: the batch's seeds add up
+        np.copyto(self.seed, seed if self.seed_kind == VARYING else seed * batch)
+        for backward, kept in zip(self.backwards, reversed(saved)):
+            backward(kept)
+
+
+def _check_blocks(store: list[Array], checked: list[tuple[int, Group]], batch: int) -> list[Any]:
+    """Views covering the result rows of the ``checked`` groups (consecutive
+    rows each): runs of rows merged where the gap between them is small (see
+    :data:`_CHECK_GAP`)."""
+    blocks = []
+    for kind in (UNIFORM, VARYING):
+        width = batch if kind == VARYING else 1
+        merged: list[list[int]] = []
+        for start, stop in sorted((g.out.start, g.out.stop) for _, g in checked if g.kind == kind):
+            if merged and (start - merged[-1][1]) * width <= _CHECK_GAP:
+                merged[-1][1] = max(merged[-1][1], stop)
+            else:
+                merged.append([start, stop])
+        blocks += [store[kind][start:stop] for start, stop in merged]
+    return blocks
 
 
 # ---------------------------------------------------------------- public API
