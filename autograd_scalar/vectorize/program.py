@@ -187,6 +187,10 @@ class Program:
         ]
         self.shared_given = np.asarray([k for k, _ in pairs], dtype=np.intp)
         self.param_given = np.asarray([i for _, i in pairs], dtype=np.intp)
+        #: the shared leaves are the parameters, in their order: params= is their values
+        self.params_are_shared = len(pairs) == len(self.shared) == len(leaves.param_rows) and all(
+            k == i for k, i in pairs
+        )
         self._lock = threading.Lock()
         self._workspace: tuple[Array, Array, Array, Array] | None = None
         #: the steps bound to the workspace's arrays (NumPy): (those arrays, the binding)
@@ -196,6 +200,8 @@ class Program:
         """The shared leaves' values: their ``data``, or for the parameters
         among them, ``params`` (in the recording's ``params`` order)."""
         np = self.np
+        if params is not None and self.params_are_shared:
+            return params  # loaded into the uniform column as it is
         if params is not None and len(self.shared_given) == len(self.shared):
             values = np.empty(len(self.shared))
         else:
@@ -487,12 +493,15 @@ class Recording:
                 f"({', '.join(self._names[n] for n in self.batch_argnums)}), "
                 f"got {len(batch_args)}",
             )
-        be = backend_for(batch_args)
+        np = numpy_module()
+        # float64 NumPy arrays, the common case: NumPy's backend, the arrays as they are
+        plain = all(type(a) is np.ndarray and a.dtype == np.float64 for a in batch_args)
+        be = numpy_backend() if plain else backend_for(batch_args)
         arrays = []
         batch = 1 if not batch_args else -1
         for n, shape, data in zip(self.batch_argnums, self._shapes, batch_args):
             name = self._names[n]
-            array = be.input(data, name)
+            array = data if plain else be.input(data, name)
             if tuple(array.shape[1:]) != shape or array.ndim != len(shape) + 1:
                 raise InvalidInputError(
                     "replay",
@@ -631,8 +640,14 @@ class Recording:
         shared = program.shared_values(given)
         seed = 1.0 if reduce == "sum" else 1.0 / batch
         size = batch if chunk is None else min(chunk, batch)
+        if size == batch:  # one part
+            with be.errstate():  # inf derivatives (sqrt at 0) are expected
+                values, grads, flat = program.evaluate(inputs, batch, seed, input_grads, shared)
+            if flat is None:
+                return Replay(values, grads)
+            return Replay(values, grads, self._per_input(be, flat, batch))
         parts = []
-        with be.errstate():  # inf derivatives (sqrt at 0) are expected
+        with be.errstate():
             for start in range(0, batch, size):
                 stop = min(start + size, batch)
                 columns = inputs if size == batch else be.columns(inputs, start, stop)
@@ -649,13 +664,17 @@ class Recording:
                 flat = be.concat([p[2] for p in parts], axis=0)
         if flat is None:
             return Replay(values, grads)
+        return Replay(values, grads, self._per_input(be, flat, batch))
+
+    def _per_input(self, be: Backend, flat: Array, batch: int) -> tuple[Array, ...]:
+        """The input gradients ``(batch, n_inputs)`` split per batch argument."""
         per_input = []
         start = 0
         for shape in self._shapes:
             size = math.prod(shape)
             per_input.append(be.reshape(be.columns(flat, start, start + size), (batch, *shape)))
             start += size
-        return Replay(values, grads, tuple(per_input))
+        return tuple(per_input)
 
     def _param_values(self, params: Any) -> Any:
         """``params=`` as NumPy floats, one per parameter, or ``None``."""
