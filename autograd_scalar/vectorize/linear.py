@@ -33,7 +33,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core.maths import Maths
-from .steps import UNIFORM, VARYING, Bound, Scatter, Store
+from .steps import UNIFORM, VARYING, Adder, Bound, Scatter, Store
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -85,19 +85,31 @@ class Linear:
         w: Any,
         h: Any,
         up: Any,
-        adds: tuple[Callable[[Any, int], None] | None, ...],
+        adds: tuple[Adder | None, ...],
+        intos: tuple[Any, Any] = (None, None),
     ) -> None:
-        """``dW``, ``dH`` and ``db`` through ``adds[k](term, source)``."""
+        """``dW``, ``dH`` and ``db`` through ``adds[k](term, source)``, or
+        computed into ``intos`` (``dW``'s block as ``(J, K)``, ``dH``'s) where
+        nothing else adds into those rows (see :meth:`.steps.Scatter.bind`)."""
         add_w, add_h, add_b = adds
-        if add_w is not None:
+        into_w, into_h = intos
+        if into_w is not None:
+            be.matmul(up, h.T, out=into_w)
+        elif add_w is not None:
             add_w(be.reshape(up @ h.T, (-1, 1)), UNIFORM)
-        if add_h is not None:
-            # one neuron: an outer product, which NumPy's matmul does slowly
+        # one neuron: an outer product, which NumPy's matmul does slowly
+        if into_h is not None and self.shape[0] == 1:
+            be.multiply(be.reshape(w, (-1, 1)), up, out=into_h)
+        elif into_h is not None:
+            be.matmul(w.T, up, out=into_h)
+        elif add_h is not None:
             add_h(be.reshape(w, (-1, 1)) * up if self.shape[0] == 1 else w.T @ up, VARYING)
         if add_b is not None:
             add_b(up, VARYING)  # a uniform row: summed over the batch
 
-    def bind(self, be: Backend, store: Store, grads: Store) -> Bound:
+    def bind(
+        self, be: Backend, store: Store, grads: Store, sole: Callable[[Scatter], bool]
+    ) -> Bound:
         """This step on arrays that stay the same (see :meth:`.steps.Group.bind`)."""
         u, v = store
         gv = grads[VARYING]
@@ -111,10 +123,17 @@ class Linear:
         if w_view is not None:
             w_view = be.reshape(w_view, self.shape)
         up_view = fixed(gv, self.grad_rows)
-        adds = tuple(
-            None if plan is None else plan.bind(be, grads)
-            for plan in (self.w_plan, self.h_plan, self.b_plan)
-        )
+        bound = [
+            (None, None) if p is None else p.bind(be, grads, sole(p))
+            for p in (self.w_plan, self.h_plan, self.b_plan)
+        ]
+        adds = tuple(add for add, _ in bound)
+        into_w, into_h = bound[0][1], bound[1][1]
+        if into_w is not None:
+            shaped = be.reshape(into_w, self.shape)
+            # rows with a step reshape to a copy, which would not be the gradient's
+            into_w = shaped if shaped.base is not None and shaped.base is into_w.base else None
+        intos = (into_w, into_h)
 
         def forward() -> Any:
             w = be.reshape(u[self.w_rows], self.shape) if w_view is None else w_view
@@ -127,6 +146,6 @@ class Linear:
 
         def backward(saved: Any) -> None:
             up = gv[self.grad_rows] if up_view is None else up_view
-            self._pass(be, saved[0], saved[1], up, adds)
+            self._pass(be, saved[0], saved[1], up, adds, intos)
 
         return forward, backward

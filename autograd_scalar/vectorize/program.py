@@ -119,9 +119,10 @@ from .backend import (
     numpy_module,
     to_numpy,
 )
+from .linear import Linear
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
-from .steps import UNIFORM, VARYING, Array, Group, index
+from .steps import UNIFORM, VARYING, Array, Chain, Group, Outer, Scatter, index
 
 if TYPE_CHECKING:
     from ..export.recording import TorchRecording
@@ -319,6 +320,7 @@ class _BoundProgram:
         self.seed = grads[kind][row : row + 1]
         self.seed_kind = kind
         batch = store[VARYING].shape[1]
+        sole = _sole_writers(program.steps, grads, plan.out)
         segments: list[tuple[list[Callable[[], Any]], list[tuple[int, Group]], list[Any]]] = []
         forwards: list[Callable[[], Any]] = []
         checked: list[tuple[int, Group]] = []
@@ -330,7 +332,7 @@ class _BoundProgram:
                 forwards, checked = [], []
             bind = getattr(step, "bind", None)
             if bind is not None:
-                forward, backward = bind(be, store, grads)
+                forward, backward = bind(be, store, grads, lambda p: id(p) in sole)
                 if isinstance(step, Group) and not step.checks_at_once:
                     checked.append((i, step))
             else:
@@ -363,6 +365,39 @@ class _BoundProgram:
         np.copyto(self.seed, seed if self.seed_kind == VARYING else seed * batch)
         for backward, kept in zip(self.backwards, reversed(saved)):
             backward(kept)
+
+
+def _sole_writers(steps: Sequence[Any], grads: list[Array], out: tuple[int, int]) -> set[int]:
+    """The ``id`` of each scatter plan whose gradient rows no other plan,
+    step or the seed writes: its term can be written into them (they start
+    at zero) instead of added. Empty when a step's writes are not known."""
+    writes: list[tuple[Scatter | None, int, Any]] = []
+    for step in steps:
+        if isinstance(step, (Group, Chain)):
+            plans = list(step.scatters)
+        elif isinstance(step, Linear):
+            plans = [step.w_plan, step.h_plan, step.b_plan]
+        elif isinstance(step, Outer):
+            plans = [step.w_plan]
+            if step.h_grad_rows is not None:
+                writes.append((None, VARYING, step.h_grad_rows))
+        else:
+            return set()
+        writes += [(p, p.kind, p.rows) for p in plans if p is not None]
+    counts: Counter[tuple[int, int]] = Counter([out])
+    rows_of = []
+    for _, kind, rows in writes:
+        if isinstance(rows, slice):
+            listed = list(range(*rows.indices(grads[kind].shape[0])))
+        else:
+            listed = [int(r) for r in rows.tolist()]
+        rows_of.append(listed)
+        counts.update((kind, r) for r in listed)
+    return {
+        id(plan)
+        for (plan, kind, _), listed in zip(writes, rows_of)
+        if plan is not None and all(counts[kind, r] == 1 for r in listed)
+    }
 
 
 def _check_blocks(store: list[Array], checked: list[tuple[int, Group]], batch: int) -> list[Any]:

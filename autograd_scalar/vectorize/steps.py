@@ -55,6 +55,7 @@ else:
 __all__ = [
     "UNIFORM",
     "VARYING",
+    "Adder",
     "Bound",
     "Chain",
     "Group",
@@ -78,6 +79,9 @@ Store = list[Array]
 #: A step bound to one workspace (arrays written in place, reused from call to
 #: call, see :meth:`Group.bind`): ``(forward() -> saved, backward(saved))``.
 Bound = tuple[Callable[[], Any], Callable[[Any], None]]
+
+#: ``add(term, source)``: a term of a step of storage ``source`` into gradient rows.
+Adder = Callable[[Any, int], None]
 
 
 def index(np: ModuleType, rows: Sequence[int]) -> Any:
@@ -116,29 +120,35 @@ class Scatter:
             starts=None,
         )
 
-    def bind(self, be: Backend, grads: Store) -> Callable[[Any, int], None]:
-        """``add(term, source)`` into these gradient arrays, which stay the
-        same (a reused NumPy workspace): rows that are a slice are a view
-        taken once, added into in place."""
+    def bind(self, be: Backend, grads: Store, sole: bool = False) -> tuple[Adder, Any]:
+        """``(add, into)``: ``add(term, source)`` into these gradient arrays,
+        which stay the same (a reused NumPy workspace), rows that are a slice
+        being a view taken once, added into in place. ``sole``: nothing else
+        writes these rows (and they start at zero), so a term can be written
+        into them instead of added: ``into`` is then their block (else
+        ``None``), for a step to compute its term into with ``out=``."""
         plain = self.select is None and not self.tiles and self.perm is None
         if not plain or not isinstance(self.rows, slice):
-            return partial(self.add, be, grads)
+            return partial(self.add, be, grads), None
         target = grads[self.kind][self.rows]
         np = numpy_module()
         total, iadd = np.add.reduce, np.add
         if self.kind == UNIFORM:
 
             def add_shared(term: Any, source: int) -> None:
-                if source == VARYING:  # a shared operand: add over the batch
-                    term = total(term, axis=1, keepdims=True)
-                iadd(target, term, out=target)
+                if source != VARYING:
+                    iadd(target, term, out=target)
+                elif sole:  # a shared operand: the sum over the batch, straight in
+                    total(term, axis=1, keepdims=True, out=target)
+                else:
+                    iadd(target, total(term, axis=1, keepdims=True), out=target)
 
-            return add_shared
+            return add_shared, target if sole else None
 
         def add(term: Any, source: int) -> None:
             iadd(target, term, out=target)
 
-        return add
+        return add, target if sole else None
 
     def add(self, be: Backend, grads: Store, term: Any, source: int) -> None:
         if self.kind == UNIFORM and source == VARYING:  # a shared operand: add over the batch
@@ -370,12 +380,16 @@ class Group:
             return (x, y, self._by_example(be, store, x, y, out)), out
         return (x, y, None), out
 
-    def bind(self, be: Backend, store: Store, grads: Store) -> Bound:
+    def bind(
+        self, be: Backend, store: Store, grads: Store, sole: Callable[[Scatter], bool]
+    ) -> Bound:
         """This step on arrays that stay the same (a reused NumPy workspace):
         operand, result and gradient blocks that are slices are views taken
         once; rows given by an index array are gathered at each call. The
         forward checks for non-finite results only if :attr:`checks_at_once`;
-        otherwise the caller checks the results' rows (:meth:`check`)."""
+        otherwise the caller checks the results' rows (:meth:`check`).
+        ``sole(plan)``: whether a scatter plan's rows get nothing else (see
+        :meth:`Scatter.bind`)."""
         m = be.m
         (kx, ix), *second = self.operands
         xs = store[kx]
@@ -398,11 +412,13 @@ class Group:
         gs = grads[self.kind]
         rows = self.grad_rows
         up_view = gs[rows] if isinstance(rows, slice) else None
-        adds = tuple(None if plan is None else plan.bind(be, grads) for plan in self.scatters)
+        bound = [(None, None) if p is None else p.bind(be, grads, sole(p)) for p in self.scatters]
+        adds = tuple(add for add, _ in bound)
+        intos = tuple(into for _, into in bound)
 
         def backward(saved: Any) -> None:
             upstream = gs[rows] if up_view is None else up_view
-            self._pass(be, m, saved, out, upstream, adds)
+            self._pass(be, m, saved, out, upstream, adds, intos)
 
         return forward, backward
 
@@ -476,9 +492,7 @@ class Group:
         if not any(self.scatters):
             return
         upstream = be.rows(grads[self.kind], self.grad_rows)
-        adds = tuple(
-            None if plan is None else partial(plan.add, be, grads) for plan in self.scatters
-        )
+        adds = tuple(None if p is None else partial(p.add, be, grads) for p in self.scatters)
         self._pass(be, m, saved, be.rows(store[self.kind], self.out), upstream, adds)
 
     def _pass(
@@ -488,15 +502,17 @@ class Group:
         saved: Any,
         out: Any,
         upstream: Any,
-        adds: tuple[Callable[[Any, int], None] | None, ...],
+        adds: tuple[Adder | None, ...],
+        intos: tuple[Any, ...] = (None, None),
     ) -> None:
-        """Each operand's ``local · upstream``, through ``adds[k](term, source)``."""
+        """Each operand's ``local · upstream``, through ``adds[k](term, source)``
+        or, where ``intos[k]`` is a block (see :meth:`Scatter.bind`), into it."""
         x, y, kept = saved
         if kept is not None:
             locals_ = kept
         else:
             locals_ = self.rule.local(m, x, out) if y is None else self.rule.local(m, x, y, out)
-        for local, plan, add in zip(locals_, self.scatters, adds):
+        for local, plan, add, into in zip(locals_, self.scatters, adds, intos):
             if plan is None or add is None:
                 continue
             if isinstance(local, float) and local == 1.0:
@@ -506,6 +522,8 @@ class Group:
             ):
                 # Σ over the batch of local · upstream, without the product's block
                 add(be.row_dot(local, upstream), UNIFORM)
+            elif into is not None and plan.kind == self.kind:
+                be.multiply(local, upstream, out=into)
             else:
                 add(local * upstream, self.kind)
 

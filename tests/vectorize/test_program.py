@@ -36,7 +36,8 @@ from autograd_scalar.core.rules import BUILTIN, RULES
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import PerformanceWarning, batched_loss_and_grad, record
 from autograd_scalar.vectorize.backend import backend_for
-from autograd_scalar.vectorize.program import Program
+from autograd_scalar.vectorize.program import Program, _sole_writers
+from autograd_scalar.vectorize.steps import Group
 
 from .conftest import Library
 from .support import LOSSES, TOL, assert_matches_engine, make_mlp, mlp
@@ -739,3 +740,27 @@ def test_work_arrays_follow_the_batch_size_and_results_stay_the_callers() -> Non
         for returned in (result.values, result.grads, result.input_grads[0]):
             assert not any(np.shares_memory(returned, a) for a in program._workspace)
     assert program._bound is not None and program._bound[0] is program._workspace
+
+
+def test_gradient_rows_with_two_writers_are_added_into() -> None:
+    """A term is written straight into gradient rows only where it is their
+    sole writer; ``h`` feeds relu and tanh, so both add into its row."""
+    w = Value(0.5, label="w")
+
+    def f(x: Value) -> Value:
+        h = w * x
+        return h.relu() + h.tanh()
+
+    xs = np.linspace(-2.0, 2.0, 5)
+    assert_matches_engine(f, [xs], [w])
+    rec = record(f, 1.0, params=[w])
+    rec.run(xs, verify="never")
+    program = rec._program(False)
+    assert program._workspace is not None
+    _, _, gu, gv = program._workspace
+    sole = _sole_writers(program.steps, [gu, gv], program.plan.out)
+    groups = {s.rule.name: s for s in program.steps if isinstance(s, Group)}
+    for name in ("relu", "tanh"):
+        assert all(id(p) not in sole for p in groups[name].scatters if p is not None)
+    # the product's own gradient, into w's row, has no other writer
+    assert any(id(p) in sole for p in groups["mul"].scatters if p is not None)

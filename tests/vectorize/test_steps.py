@@ -167,7 +167,8 @@ def test_a_bound_scatter_adds_what_the_scatter_adds(rows: list[int], kind: int) 
     be = backend_for([np.zeros(1)])
     plan = scatter_plan(np, kind, None, rows)
     bound = [np.zeros((7, 1)), np.zeros((7, 3))]
-    add = plan.bind(be, bound)
+    add, into = plan.bind(be, bound)
+    assert into is None
     expected = [np.zeros((7, 1)), np.zeros((7, 3))]
     for _ in range(2):
         terms = rng.normal(size=(len(rows), 3))
@@ -175,3 +176,14 @@ def test_a_bound_scatter_adds_what_the_scatter_adds(rows: list[int], kind: int) 
         plan.add(be, expected, terms, VARYING)
     np.testing.assert_array_equal(bound[kind], expected[kind])
     assert not bound[1 - kind].any()
+    # the only writer of its rows, into zeros: written, not added
+    fresh = [np.zeros((7, 1)), np.zeros((7, 3))]
+    add, into = plan.bind(be, fresh, sole=True)
+    add(terms, VARYING)
+    expected = [np.zeros((7, 1)), np.zeros((7, 3))]
+    plan.add(be, expected, terms, VARYING)
+    np.testing.assert_array_equal(fresh[kind], expected[kind])
+    if isinstance(plan.rows, slice) and plan.tiles == 0:
+        assert into is not None and np.shares_memory(into, fresh[kind])
+    else:
+        assert into is None
