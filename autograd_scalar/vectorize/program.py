@@ -196,6 +196,8 @@ class Program:
         self._workspace: tuple[Array, Array, Array, Array] | None = None
         #: the steps bound to the workspace's arrays (NumPy): (those arrays, the binding)
         self._bound: tuple[tuple[Array, ...], _BoundProgram] | None = None
+        #: the scatter plans that write their gradient rows alone (see _sole_writers)
+        self.sole: set[int] | None = None
 
     def shared_values(self, params: Array | None) -> Any:
         """The shared leaves' values: their ``data``, or for the parameters
@@ -320,7 +322,9 @@ class _BoundProgram:
         self.seed = grads[kind][row : row + 1]
         self.seed_kind = kind
         batch = store[VARYING].shape[1]
-        sole = _sole_writers(program.steps, grads, plan.out)
+        if program.sole is None:  # the same for every batch size: found once
+            program.sole = _sole_writers(program.steps, grads, plan.out)
+        sole = program.sole
         segments: list[tuple[list[Callable[[], Any]], list[tuple[int, Group]], list[Any]]] = []
         forwards: list[Callable[[], Any]] = []
         checked: list[tuple[int, Group]] = []
