@@ -33,6 +33,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core.maths import Maths
+from .backend import numpy_module
 from .steps import UNIFORM, VARYING, Adder, Bound, Scatter, Store
 
 if TYPE_CHECKING:
@@ -118,10 +119,9 @@ class Linear:
             """The block once, as a view, or ``None`` to gather it at each call."""
             return a[rows] if isinstance(rows, slice) else None
 
-        w_view, h_view, out = fixed(u, self.w_rows), fixed(v, self.h_rows), v[self.out]
+        w_view = _shaped_view(be, fixed(u, self.w_rows), self.shape)
+        h_view, out = fixed(v, self.h_rows), v[self.out]
         b_view = None if self.b_rows is None else fixed(u, self.b_rows)
-        if w_view is not None:
-            w_view = be.reshape(w_view, self.shape)
         up_view = fixed(gv, self.grad_rows)
         bound = [
             (None, None) if p is None else p.bind(be, grads, sole(p))
@@ -129,11 +129,7 @@ class Linear:
         ]
         adds = tuple(add for add, _ in bound)
         into_w, into_h = bound[0][1], bound[1][1]
-        if into_w is not None:
-            shaped = be.reshape(into_w, self.shape)
-            # rows with a step reshape to a copy, which would not be the gradient's
-            into_w = shaped if shaped.base is not None and shaped.base is into_w.base else None
-        intos = (into_w, into_h)
+        intos = (_shaped_view(be, into_w, self.shape), into_h)
 
         def forward() -> Any:
             w = be.reshape(u[self.w_rows], self.shape) if w_view is None else w_view
@@ -149,3 +145,13 @@ class Linear:
             self._pass(be, saved[0], saved[1], up, adds, intos)
 
         return forward, backward
+
+
+def _shaped_view(be: Backend, block: Any, shape: tuple[int, int]) -> Any:
+    """``block`` (a view of a workspace's rows) with another shape, if that is
+    a view too; else ``None`` (rows with a step reshape to a copy, which would
+    not follow the workspace)."""
+    if block is None:
+        return None
+    shaped = be.reshape(block, shape)
+    return shaped if numpy_module().shares_memory(shaped, block) else None
