@@ -764,3 +764,30 @@ def test_gradient_rows_with_two_writers_are_added_into() -> None:
         assert all(id(p) not in sole for p in groups[name].scatters if p is not None)
     # the product's own gradient, into w's row, has no other writer
     assert any(id(p) in sole for p in groups["mul"].scatters if p is not None)
+
+
+class _Sub(np.ndarray):  # type: ignore[type-arg]
+    """An ndarray subclass: not the short way, converted like a list."""
+
+
+def test_float64_arrays_take_the_short_way_and_give_what_other_inputs_give() -> None:
+    """Float64 NumPy arrays skip the search for a backend and the conversion;
+    lists, other float dtypes, subclasses and non-contiguous views of the
+    same numbers give the same results."""
+    w = Value(0.5, label="w")
+    rec = record(lambda x, y: (w * x[0] + x[1] - y) ** 2, [1.0, 2.0], 0.0)
+    X = np.arange(-5.0, 5.0).reshape(5, 2) * 0.25  # exact in float32 too
+    Y = np.arange(5.0) * 0.5
+    expected = _outcome(rec, X, Y)
+    wide = np.zeros((5, 4))
+    wide[:, ::2] = X
+    for batch in [
+        (X.tolist(), Y.tolist()),
+        (X.astype(np.float32), Y.astype(np.float32)),
+        (X.view(_Sub), Y.view(_Sub)),
+        (np.asfortranarray(X), Y),
+        (wide[:, ::2], Y),
+    ]:
+        _assert_same(_outcome(rec, *batch), expected)
+    residuals = [0.5 * x0 + x1 - y for (x0, x1), y in zip(X.tolist(), Y.tolist())]
+    assert expected[2][0].tolist() == [[r, 2 * r] for r in residuals]  # ∂/∂x of r²
