@@ -80,7 +80,13 @@ another order):
   neurons) are matrix products;
 * nodes that depend only on shared leaves and constants are computed once,
   not once per example, and broadcast;
-* the work arrays of the last batch size are kept and reused.
+* the work arrays of the last batch size are kept and reused; on NumPy the
+  steps are bound to them (each operand's, result's and gradient's view
+  taken once per batch size, a gradient term that is its rows' only one
+  computed straight into them), and results are checked for values the
+  engine would refuse once per stretch of the forward pass, not once per
+  step (the steps are then checked one by one only if that check fails, so
+  the error is the first step's, as before).
 
 micrograd's demo MLP (2→16→16→1) becomes 9 steps whatever the batch size:
 ``python benchmarks/bench_vectorize.py`` times it against micrograd, the
