@@ -27,11 +27,14 @@ propagate through the product as through the chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core.maths import Maths
-from .steps import UNIFORM, VARYING, Scatter, Store
+from .backend import numpy_module
+from .steps import UNIFORM, VARYING, Adder, Bound, Scatter, Store
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -58,21 +61,97 @@ class Linear:
         u, v = store
         w = be.reshape(be.rows(u, self.w_rows), self.shape)
         h = be.rows(v, self.h_rows)
-        out = be.rows(v, self.out)
-        z = be.matmul(w, h, out=out)
-        if self.b_rows is not None:
-            z = be.add(z, be.rows(u, self.b_rows), out=out)
-        be.commit(store, VARYING, self.out, z)
+        b = None if self.b_rows is None else be.rows(u, self.b_rows)
+        self._compute(be, store, w, h, b, be.rows(v, self.out))
         return w, h
+
+    def _compute(self, be: Backend, store: Store, w: Any, h: Any, b: Any, out: Any) -> None:
+        z = be.matmul(w, h, out=out)
+        if b is not None:
+            z = be.add(z, b, out=out)
+        be.commit(store, VARYING, self.out, z)
 
     def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
         w, h = saved
         up = be.rows(grads[VARYING], self.grad_rows)  # (J, batch)
-        if self.w_plan is not None:
-            self.w_plan.add(be, grads, be.reshape(up @ h.T, (-1, 1)), UNIFORM)
-        if self.h_plan is not None:
-            # one neuron: an outer product, which NumPy's matmul does slowly
-            dh = be.reshape(w, (-1, 1)) * up if self.shape[0] == 1 else w.T @ up
-            self.h_plan.add(be, grads, dh, VARYING)
-        if self.b_plan is not None:
-            self.b_plan.add(be, grads, up, VARYING)  # a uniform row: summed over the batch
+        adds = tuple(
+            None if plan is None else partial(plan.add, be, grads)
+            for plan in (self.w_plan, self.h_plan, self.b_plan)
+        )
+        self._pass(be, w, h, up, adds)
+
+    def _pass(
+        self,
+        be: Backend,
+        w: Any,
+        h: Any,
+        up: Any,
+        adds: tuple[Adder | None, ...],
+        intos: tuple[Any, Any] = (None, None),
+    ) -> None:
+        """``dW``, ``dH`` and ``db`` through ``adds[k](term, source)``, or
+        computed into ``intos`` (``dW``'s block as ``(J, K)``, ``dH``'s) where
+        nothing else adds into those rows (see :meth:`.steps.Scatter.bind`)."""
+        add_w, add_h, add_b = adds
+        into_w, into_h = intos
+        if into_w is not None:
+            be.matmul(up, h.T, out=into_w)
+        elif add_w is not None:
+            add_w(be.reshape(up @ h.T, (-1, 1)), UNIFORM)
+        # one neuron: an outer product, which NumPy's matmul does slowly
+        if into_h is not None and self.shape[0] == 1:
+            be.multiply(be.reshape(w, (-1, 1)), up, out=into_h)
+        elif into_h is not None:
+            be.matmul(w.T, up, out=into_h)
+        elif add_h is not None:
+            add_h(be.reshape(w, (-1, 1)) * up if self.shape[0] == 1 else w.T @ up, VARYING)
+        if add_b is not None:
+            add_b(up, VARYING)  # a uniform row: summed over the batch
+
+    def bind(
+        self, be: Backend, store: Store, grads: Store, sole: Callable[[Scatter], bool]
+    ) -> Bound:
+        """This step on arrays that stay the same (see :meth:`.steps.Group.bind`)."""
+        u, v = store
+        gv = grads[VARYING]
+
+        def fixed(a: Any, rows: Any) -> Any:
+            """The block once, as a view, or ``None`` to gather it at each call."""
+            return a[rows] if isinstance(rows, slice) else None
+
+        w_view = _shaped_view(be, fixed(u, self.w_rows), self.shape)
+        h_view, out = fixed(v, self.h_rows), v[self.out]
+        b_view = None if self.b_rows is None else fixed(u, self.b_rows)
+        up_view = fixed(gv, self.grad_rows)
+        bound = [
+            (None, None) if p is None else p.bind(be, grads, sole(p))
+            for p in (self.w_plan, self.h_plan, self.b_plan)
+        ]
+        adds = tuple(add for add, _ in bound)
+        into_w, into_h = bound[0][1], bound[1][1]
+        intos = (_shaped_view(be, into_w, self.shape), into_h)
+
+        def forward() -> Any:
+            w = be.reshape(u[self.w_rows], self.shape) if w_view is None else w_view
+            h = v[self.h_rows] if h_view is None else h_view
+            b = b_view
+            if b is None and self.b_rows is not None:
+                b = u[self.b_rows]
+            self._compute(be, store, w, h, b, out)
+            return w, h
+
+        def backward(saved: Any) -> None:
+            up = gv[self.grad_rows] if up_view is None else up_view
+            self._pass(be, saved[0], saved[1], up, adds, intos)
+
+        return forward, backward
+
+
+def _shaped_view(be: Backend, block: Any, shape: tuple[int, int]) -> Any:
+    """``block`` (a view of a workspace's rows) with another shape, if that is
+    a view too; else ``None`` (rows with a step reshape to a copy, which would
+    not follow the workspace)."""
+    if block is None:
+        return None
+    shaped = be.reshape(block, shape)
+    return shaped if numpy_module().shares_memory(shaped, block) else None

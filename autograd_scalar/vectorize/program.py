@@ -80,7 +80,13 @@ another order):
   neurons) are matrix products;
 * nodes that depend only on shared leaves and constants are computed once,
   not once per example, and broadcast;
-* the work arrays of the last batch size are kept and reused.
+* the work arrays of the last batch size are kept and reused; on NumPy the
+  steps are bound to them (each operand's, result's and gradient's view
+  taken once per batch size, a gradient term that is its rows' only one
+  computed straight into them), and results are checked for values the
+  engine would refuse once per stretch of the forward pass, not once per
+  step (the steps are then checked one by one only if that check fails, so
+  the error is the first step's, as before).
 
 micrograd's demo MLP (2→16→16→1) becomes 9 steps whatever the batch size:
 ``python benchmarks/bench_vectorize.py`` times it against micrograd, the
@@ -103,6 +109,7 @@ import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.errors import AutogradError, DataDependentError, InvalidInputError
@@ -110,6 +117,7 @@ from ..core.modes import no_grad
 from ..core.value import CONST, Value
 from .backend import (
     Backend,
+    NumpyBackend,
     backend_for,
     is_foreign,
     numpy_backend,
@@ -117,9 +125,10 @@ from .backend import (
     numpy_module,
     to_numpy,
 )
+from .linear import Linear
 from .plan import Plan, compile_plan
 from .record import Graph, arg_names, as_example, compare, trace
-from .steps import UNIFORM, VARYING, Array, index
+from .steps import UNIFORM, VARYING, Array, Chain, Group, Outer, Scatter, index
 
 if TYPE_CHECKING:
     from ..export.recording import TorchRecording
@@ -185,13 +194,23 @@ class Program:
         ]
         self.shared_given = np.asarray([k for k, _ in pairs], dtype=np.intp)
         self.param_given = np.asarray([i for _, i in pairs], dtype=np.intp)
+        #: the shared leaves are the parameters, in their order: params= is their values
+        self.params_are_shared = len(pairs) == len(self.shared) == len(leaves.param_rows) and all(
+            k == i for k, i in pairs
+        )
         self._lock = threading.Lock()
         self._workspace: tuple[Array, Array, Array, Array] | None = None
+        #: the steps bound to the workspace's arrays (NumPy): (those arrays, the binding)
+        self._bound: tuple[tuple[Array, ...], _BoundProgram] | None = None
+        #: the scatter plans that write their gradient rows alone (see _sole_writers)
+        self.sole: set[int] | None = None
 
     def shared_values(self, params: Array | None) -> Any:
         """The shared leaves' values: their ``data``, or for the parameters
         among them, ``params`` (in the recording's ``params`` order)."""
         np = self.np
+        if params is not None and self.params_are_shared:
+            return params  # loaded into the uniform column as it is
         if params is not None and len(self.shared_given) == len(self.shared):
             values = np.empty(len(self.shared))
         else:
@@ -230,10 +249,16 @@ class Program:
                 gu = be.zeros((size[UNIFORM], 1))
                 gv = be.zeros((size[VARYING], batch))
             store, grads = [u, v], [gu, gv]
-            saved = self._forward(store, inputs, shared)
-            self._backward(store, grads, saved, seed, batch)
+            bound = self._bound_to(store, grads) if owned else None
+            if bound is not None:
+                bound.run(store, inputs, shared, seed, batch)
+            else:
+                saved = self._forward(store, inputs, shared)
+                self._backward(store, grads, saved, seed, batch)
             if owned:
                 self._workspace = (store[UNIFORM], store[VARYING], grads[UNIFORM], grads[VARYING])
+                if bound is not None:
+                    self._bound = (self._workspace, bound)
             u, v, gu, gv = store[UNIFORM], store[VARYING], grads[UNIFORM], grads[VARYING]
             kind, row = self.plan.out
             values = be.row_copy(v, row) if kind == VARYING else be.full(batch, u, row)
@@ -244,6 +269,17 @@ class Program:
         finally:
             if owned:
                 self._lock.release()
+
+    def _bound_to(self, store: list[Array], grads: list[Array]) -> _BoundProgram | None:
+        """The program bound to these (NumPy, reused) arrays, bound on their
+        first use; ``None`` on another backend."""
+        if not isinstance(self.be, NumpyBackend):
+            return None
+        if self._bound is not None:
+            arrays, bound = self._bound
+            if all(a is b for a, b in zip(arrays, (*store, *grads))):
+                return bound
+        return _BoundProgram(self, store, grads)
 
     def _forward(self, store: list[Array], inputs: Array, shared: Array) -> list[Any]:
         be, m = self.be, self.m
@@ -263,6 +299,132 @@ class Program:
         be.write(grads, kind, rows, be.rows(grads[kind], rows), seeds)
         for step, kept in zip(reversed(self.steps), reversed(saved)):
             step.backward(be, m, store, grads, kept)
+
+
+#: Gaps of at most this many numbers between the rows a bound program checks
+#: for non-finite results are checked with them (one sum over a little more
+#: memory costs less than one more call).
+_CHECK_GAP = 8192
+
+
+class _BoundProgram:
+    """A program's steps bound to one workspace (NumPy's arrays, written in
+    place and reused while the batch size stays the same): each step's
+    operand, result and gradient views are taken once (:meth:`.steps.Group.bind`),
+    not at every call, and the forwards of Groups that only need to look
+    for non-finite results (no domain to test) are checked together: one
+    sum over their rows per segment of the forward pass instead of one per
+    step. Only when a sum is not finite are the steps checked one by one,
+    first to last, so the error raised is the one the step-by-step forward
+    raises (the engine's, for the first example concerned)."""
+
+    def __init__(self, program: Program, store: list[Array], grads: list[Array]) -> None:
+        be, m = program.be, program.m
+        plan = program.plan
+        self.program = program
+        self.grads = grads
+        self.inputs = store[VARYING][: plan.n_inputs]
+        kind, row = plan.out
+        self.seed = grads[kind][row : row + 1]
+        self.seed_kind = kind
+        batch = store[VARYING].shape[1]
+        if program.sole is None:  # the same for every batch size: found once
+            program.sole = _sole_writers(program.steps, grads, plan.out)
+        sole = program.sole
+        segments: list[tuple[list[Callable[[], Any]], list[tuple[int, Group]], list[Any]]] = []
+        forwards: list[Callable[[], Any]] = []
+        checked: list[tuple[int, Group]] = []
+        backwards: list[Callable[[Any], None]] = []
+        for i, step in enumerate(program.steps):
+            if isinstance(step, Group) and step.checks_at_once and forwards:
+                # its forward may raise: the steps before it are checked first
+                segments.append((forwards, checked, _check_blocks(store, checked, batch)))
+                forwards, checked = [], []
+            bind = getattr(step, "bind", None)
+            if bind is not None:
+                forward, backward = bind(be, store, grads, lambda p: id(p) in sole)
+                if isinstance(step, Group) and not step.checks_at_once:
+                    checked.append((i, step))
+            else:
+                forward = partial(step.forward, be, m, store)
+                backward = partial(step.backward, be, m, store, grads)
+            forwards.append(forward)
+            backwards.append(backward)
+        segments.append((forwards, checked, _check_blocks(store, checked, batch)))
+        self.segments = tuple((tuple(f), tuple(c), tuple(b)) for f, c, b in segments)
+        self.backwards = tuple(reversed(backwards))
+        self.np = program.np
+
+    def run(self, store: list[Array], inputs: Array, shared: Any, seed: float, batch: int) -> None:
+        program = self.program
+        be = program.be
+        np = self.np
+        store[UNIFORM] = be.load_uniform(
+            store[UNIFORM], program.const_u, program.shared_rows, shared
+        )
+        np.copyto(self.inputs, inputs)
+        saved: list[Any] = []
+        total, finite = np.add.reduce, math.isfinite
+        for forwards, checked, blocks in self.segments:
+            for forward in forwards:
+                saved.append(forward())
+            if checked and not all(finite(total(block, axis=None)) for block in blocks):
+                for i, group in checked:
+                    group.check(be, saved[i], store)
+        # every example of a uniform output has the same value: the batch's seeds add up
+        np.copyto(self.seed, seed if self.seed_kind == VARYING else seed * batch)
+        for backward, kept in zip(self.backwards, reversed(saved)):
+            backward(kept)
+
+
+def _sole_writers(steps: Sequence[Any], grads: list[Array], out: tuple[int, int]) -> set[int]:
+    """The ``id`` of each scatter plan whose gradient rows no other plan,
+    step or the seed writes: its term can be written into them (they start
+    at zero) instead of added. Empty when a step's writes are not known."""
+    writes: list[tuple[Scatter | None, int, Any]] = []
+    for step in steps:
+        if isinstance(step, (Group, Chain)):
+            plans = list(step.scatters)
+        elif isinstance(step, Linear):
+            plans = [step.w_plan, step.h_plan, step.b_plan]
+        elif isinstance(step, Outer):
+            plans = [step.w_plan]
+            if step.h_grad_rows is not None:
+                writes.append((None, VARYING, step.h_grad_rows))
+        else:
+            return set()
+        writes += [(p, p.kind, p.rows) for p in plans if p is not None]
+    counts: Counter[tuple[int, int]] = Counter([out])
+    rows_of = []
+    for _, kind, rows in writes:
+        if isinstance(rows, slice):
+            listed = list(range(*rows.indices(grads[kind].shape[0])))
+        else:
+            listed = [int(r) for r in rows.tolist()]
+        rows_of.append(listed)
+        counts.update((kind, r) for r in listed)
+    return {
+        id(plan)
+        for (plan, kind, _), listed in zip(writes, rows_of)
+        if plan is not None and all(counts[kind, r] == 1 for r in listed)
+    }
+
+
+def _check_blocks(store: list[Array], checked: list[tuple[int, Group]], batch: int) -> list[Any]:
+    """Views covering the result rows of the ``checked`` groups (consecutive
+    rows each): runs of rows merged where the gap between them is small (see
+    :data:`_CHECK_GAP`)."""
+    blocks = []
+    for kind in (UNIFORM, VARYING):
+        width = batch if kind == VARYING else 1
+        merged: list[list[int]] = []
+        for start, stop in sorted((g.out.start, g.out.stop) for _, g in checked if g.kind == kind):
+            if merged and (start - merged[-1][1]) * width <= _CHECK_GAP:
+                merged[-1][1] = max(merged[-1][1], stop)
+            else:
+                merged.append([start, stop])
+        blocks += [store[kind][start:stop] for start, stop in merged]
+    return blocks
 
 
 # ---------------------------------------------------------------- public API
@@ -376,12 +538,15 @@ class Recording:
                 f"({', '.join(self._names[n] for n in self.batch_argnums)}), "
                 f"got {len(batch_args)}",
             )
-        be = backend_for(batch_args)
+        np = numpy_module()
+        # float64 NumPy arrays, the common case: NumPy's backend, the arrays as they are
+        plain = all(type(a) is np.ndarray and a.dtype == np.float64 for a in batch_args)
+        be = numpy_backend() if plain else backend_for(batch_args)
         arrays = []
         batch = 1 if not batch_args else -1
         for n, shape, data in zip(self.batch_argnums, self._shapes, batch_args):
             name = self._names[n]
-            array = be.input(data, name)
+            array = data if plain else be.input(data, name)
             if tuple(array.shape[1:]) != shape or array.ndim != len(shape) + 1:
                 raise InvalidInputError(
                     "replay",
@@ -520,8 +685,14 @@ class Recording:
         shared = program.shared_values(given)
         seed = 1.0 if reduce == "sum" else 1.0 / batch
         size = batch if chunk is None else min(chunk, batch)
+        if size == batch:  # one part
+            with be.errstate():  # inf derivatives (sqrt at 0) are expected
+                values, grads, flat = program.evaluate(inputs, batch, seed, input_grads, shared)
+            if flat is None:
+                return Replay(values, grads)
+            return Replay(values, grads, self._per_input(be, flat, batch))
         parts = []
-        with be.errstate():  # inf derivatives (sqrt at 0) are expected
+        with be.errstate():
             for start in range(0, batch, size):
                 stop = min(start + size, batch)
                 columns = inputs if size == batch else be.columns(inputs, start, stop)
@@ -538,13 +709,17 @@ class Recording:
                 flat = be.concat([p[2] for p in parts], axis=0)
         if flat is None:
             return Replay(values, grads)
+        return Replay(values, grads, self._per_input(be, flat, batch))
+
+    def _per_input(self, be: Backend, flat: Array, batch: int) -> tuple[Array, ...]:
+        """The input gradients ``(batch, n_inputs)`` split per batch argument."""
         per_input = []
         start = 0
         for shape in self._shapes:
             size = math.prod(shape)
             per_input.append(be.reshape(be.columns(flat, start, start + size), (batch, *shape)))
             start += size
-        return Replay(values, grads, tuple(per_input))
+        return tuple(per_input)
 
     def _param_values(self, params: Any) -> Any:
         """``params=`` as NumPy floats, one per parameter, or ``None``."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,8 @@ else:
 __all__ = [
     "UNIFORM",
     "VARYING",
+    "Adder",
+    "Bound",
     "Chain",
     "Group",
     "Outer",
@@ -72,6 +75,13 @@ UNIFORM, VARYING = 0, 1
 #: ``[u, v]``: the uniform and the varying block (of values, or of gradients);
 #: a list, so that a backend whose arrays are immutable can replace them.
 Store = list[Array]
+
+#: A step bound to one workspace (arrays written in place, reused from call to
+#: call, see :meth:`Group.bind`): ``(forward() -> saved, backward(saved))``.
+Bound = tuple[Callable[[], Any], Callable[[Any], None]]
+
+#: ``add(term, source)``: a term of a step of storage ``source`` into gradient rows.
+Adder = Callable[[Any, int], None]
 
 
 def index(np: ModuleType, rows: Sequence[int]) -> Any:
@@ -109,6 +119,36 @@ class Scatter:
             perm=be.segments(self.perm, self.starts),
             starts=None,
         )
+
+    def bind(self, be: Backend, grads: Store, sole: bool = False) -> tuple[Adder, Any]:
+        """``(add, into)``: ``add(term, source)`` into these gradient arrays,
+        which stay the same (a reused NumPy workspace), rows that are a slice
+        being a view taken once, added into in place. ``sole``: nothing else
+        writes these rows (and they start at zero), so a term can be written
+        into them instead of added: ``into`` is then their block (else
+        ``None``), for a step to compute its term into with ``out=``."""
+        plain = self.select is None and not self.tiles and self.perm is None
+        if not plain or not isinstance(self.rows, slice):
+            return partial(self.add, be, grads), None
+        target = grads[self.kind][self.rows]
+        np = numpy_module()
+        total, iadd = np.add.reduce, np.add
+        if self.kind == UNIFORM:
+
+            def add_shared(term: Any, source: int) -> None:
+                if source != VARYING:
+                    iadd(target, term, out=target)
+                elif sole:  # a shared operand: the sum over the batch, straight in
+                    total(term, axis=1, keepdims=True, out=target)
+                else:
+                    iadd(target, total(term, axis=1, keepdims=True), out=target)
+
+            return add_shared, target if sole else None
+
+        def add(term: Any, source: int) -> None:
+            iadd(target, term, out=target)
+
+        return add, target if sole else None
 
     def add(self, be: Backend, grads: Store, term: Any, source: int) -> None:
         if self.kind == UNIFORM and source == VARYING:  # a shared operand: add over the batch
@@ -312,6 +352,24 @@ class Group:
             ky, iy = operands[1]
             y = be.rows(store[ky], iy)
         out = be.rows(store[self.kind], self.out)
+        saved, out = self._compute(be, m, store, x, y, out)
+        if saved[2] is None and (self.rule.domain.outside is not None or not be.all_finite(out)):
+            self._check(be, m, x, y, out)
+        return saved
+
+    @property
+    def checks_at_once(self) -> bool:
+        """Whether its forward must check at once for the engine's errors: a
+        domain to test, or a rule applied example by example (which raises as
+        it goes). Otherwise the only errors are non-finite results, which a
+        bound program looks for once per call (see :meth:`bind`)."""
+        return self.rule.domain.outside is not None or not self.rule.vectorizes
+
+    def _compute(
+        self, be: Backend, m: Maths, store: Store, x: Any, y: Any, out: Any
+    ) -> tuple[Any, Any]:
+        """The forward into ``out``: what the backward needs, and the block
+        written (``out`` itself, but for a backend that cannot write in place)."""
         rule = self.rule
         if self.write is not None:
             self.write(x, y, out)
@@ -319,10 +377,55 @@ class Group:
             value = rule.forward(m, x) if y is None else rule.forward(m, x, y)
             out = be.write(store, self.kind, self.out, out, value)
         else:
-            return x, y, self._by_example(be, store, x, y, out)
-        if rule.domain.outside is not None or not be.all_finite(out):
-            self._check(be, m, x, y, out)
-        return x, y, None
+            return (x, y, self._by_example(be, store, x, y, out)), out
+        return (x, y, None), out
+
+    def bind(
+        self, be: Backend, store: Store, grads: Store, sole: Callable[[Scatter], bool]
+    ) -> Bound:
+        """This step on arrays that stay the same (a reused NumPy workspace):
+        operand, result and gradient blocks that are slices are views taken
+        once; rows given by an index array are gathered at each call. The
+        forward checks for non-finite results only if :attr:`checks_at_once`;
+        otherwise the caller checks the results' rows (:meth:`check`).
+        ``sole(plan)``: whether a scatter plan's rows get nothing else (see
+        :meth:`Scatter.bind`)."""
+        m = be.m
+        (kx, ix), *second = self.operands
+        xs = store[kx]
+        x_view = xs[ix] if isinstance(ix, slice) else None
+        ys, iy = (store[second[0][0]], second[0][1]) if second else (None, None)
+        y_view = ys[iy] if ys is not None and isinstance(iy, slice) else None
+        out = store[self.kind][self.out]
+        at_once = self.checks_at_once
+
+        def forward() -> Any:
+            x = xs[ix] if x_view is None else x_view
+            y = None if ys is None else ys[iy] if y_view is None else y_view
+            saved, _ = self._compute(be, m, store, x, y, out)
+            if at_once and saved[2] is None:
+                self._check(be, m, x, y, out)
+            return saved
+
+        if not any(self.scatters):
+            return forward, _nothing
+        gs = grads[self.kind]
+        rows = self.grad_rows
+        up_view = gs[rows] if isinstance(rows, slice) else None
+        bound = [(None, None) if p is None else p.bind(be, grads, sole(p)) for p in self.scatters]
+        adds = tuple(add for add, _ in bound)
+        intos = tuple(into for _, into in bound)
+
+        def backward(saved: Any) -> None:
+            upstream = gs[rows] if up_view is None else up_view
+            self._pass(be, m, saved, out, upstream, adds, intos)
+
+        return forward, backward
+
+    def check(self, be: Backend, saved: Any, store: Store) -> None:
+        """The check :meth:`forward` makes, made later on its saved operands."""
+        x, y, _ = saved
+        self._check(be, be.m, x, y, be.rows(store[self.kind], self.out))
 
     def _check(self, be: Backend, m: Maths, x: Any, y: Any, out: Any) -> None:
         """Raise the engine's error where it would raise: outside the domain,
@@ -388,25 +491,45 @@ class Group:
     def backward(self, be: Backend, m: Maths, store: Store, grads: Store, saved: Any) -> None:
         if not any(self.scatters):
             return
-        x, y, kept = saved
         upstream = be.rows(grads[self.kind], self.grad_rows)
+        adds = tuple(None if p is None else partial(p.add, be, grads) for p in self.scatters)
+        self._pass(be, m, saved, be.rows(store[self.kind], self.out), upstream, adds)
+
+    def _pass(
+        self,
+        be: Backend,
+        m: Maths,
+        saved: Any,
+        out: Any,
+        upstream: Any,
+        adds: tuple[Adder | None, ...],
+        intos: tuple[Any, ...] = (None, None),
+    ) -> None:
+        """Each operand's ``local · upstream``, through ``adds[k](term, source)``
+        or, where ``intos[k]`` is a block (see :meth:`Scatter.bind`), into it."""
+        x, y, kept = saved
         if kept is not None:
             locals_ = kept
         else:
-            out = be.rows(store[self.kind], self.out)
             locals_ = self.rule.local(m, x, out) if y is None else self.rule.local(m, x, y, out)
-        for local, plan in zip(locals_, self.scatters):
-            if plan is None:
+        for local, plan, add, into in zip(locals_, self.scatters, adds, intos):
+            if plan is None or add is None:
                 continue
             if isinstance(local, float) and local == 1.0:
-                plan.add(be, grads, upstream, self.kind)
+                add(upstream, self.kind)
             elif (
                 plan.kind == UNIFORM and self.kind == VARYING and be.shape(local) == upstream.shape
             ):
                 # Σ over the batch of local · upstream, without the product's block
-                plan.add(be, grads, be.row_dot(local, upstream), UNIFORM)
+                add(be.row_dot(local, upstream), UNIFORM)
+            elif into is not None and plan.kind == self.kind:
+                be.multiply(local, upstream, out=into)
             else:
-                plan.add(be, grads, local * upstream, self.kind)
+                add(local * upstream, self.kind)
+
+
+def _nothing(saved: Any) -> None:
+    """The backward of a step that passes no gradient."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from autograd_scalar.core.errors import DomainError
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import record
 from autograd_scalar.vectorize.backend import numpy_backend, numpy_math
-from autograd_scalar.vectorize.linear import Linear
+from autograd_scalar.vectorize.linear import Linear, _shaped_view
 from autograd_scalar.vectorize.plan import Plan, compile_plan
 from autograd_scalar.vectorize.program import Program
 from autograd_scalar.vectorize.record import arg_names, trace
@@ -314,3 +314,18 @@ def test_a_domain_error_after_a_layer_names_the_node_and_the_example() -> None:
     with pytest.raises(DomainError) as engine:
         f([Value(v) for v in X[2].tolist()])
     assert info.value.value == pytest.approx(engine.value.value, rel=1e-12)
+
+
+def test_a_bound_layer_reads_its_weights_through_views_only() -> None:
+    """Bound to a workspace, a layer keeps a view of its weights' rows,
+    reshaped (J, K); where the reshape would be a copy it is not kept (a copy
+    would not see the next call's weights)."""
+    be = numpy_backend()
+    u = np.arange(12.0).reshape(12, 1)
+    view = _shaped_view(be, u[0:6], (2, 3))
+    assert view is not None and np.shares_memory(view, u)
+    u[0, 0] = 100.0
+    assert view[0, 0] == 100.0
+    transposed = np.arange(12.0).reshape(3, 4).T  # (4, 3), not reshapeable as a view
+    assert _shaped_view(be, transposed, (2, 6)) is None
+    assert _shaped_view(be, None, (2, 3)) is None

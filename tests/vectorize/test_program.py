@@ -26,6 +26,7 @@ from autograd_scalar.core.errors import (
     DataDependentError,
     DomainError,
     InvalidInputError,
+    OverflowError_,
     ZeroDivisionError_,
 )
 from autograd_scalar.core.extend import define_op, remove_op
@@ -35,6 +36,8 @@ from autograd_scalar.core.rules import BUILTIN, RULES
 from autograd_scalar.core.value import Value
 from autograd_scalar.vectorize import PerformanceWarning, batched_loss_and_grad, record
 from autograd_scalar.vectorize.backend import backend_for
+from autograd_scalar.vectorize.program import Program, _sole_writers
+from autograd_scalar.vectorize.steps import Group
 
 from .conftest import Library
 from .support import LOSSES, TOL, assert_matches_engine, make_mlp, mlp
@@ -608,3 +611,183 @@ def test_the_replay_equals_the_engine_at_edge_points(
                 replayed_grad,
                 expected_grad,
             )
+
+
+# ------------------------------------------------------------ bound programs (NumPy)
+def _outcome(rec: Any, *batch: np.ndarray) -> Any:
+    """A replay's results, or the error it raises (its type and message)."""
+    try:
+        result = rec.run(*batch, input_grads=True, verify="never")
+    except AutogradError as error:
+        return type(error), str(error), error.op, error.label
+    assert result.input_grads is not None
+    return result.values, result.grads, result.input_grads
+
+
+def _assert_same(a: Any, b: Any) -> None:
+    if isinstance(a[0], type):
+        assert a == b
+        return
+    for x, y in zip((a[0], a[1], *a[2]), (b[0], b[1], *b[2])):
+        np.testing.assert_array_equal(x, y)  # the same calls: the same bits
+
+
+def _step_by_step(rec: Any, *batch: np.ndarray) -> Any:
+    """The replay run step by step, with no program bound to its arrays."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Program, "_bound_to", lambda self, store, grads: None)
+        return _outcome(rec, *batch)
+
+
+@settings(max_examples=60)
+@given(
+    expressions(min_inputs=2, max_inputs=4, max_steps=10),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 7),
+)
+def test_the_bound_program_computes_what_the_steps_compute(
+    expr: Expression, seed: int, batch: int
+) -> None:
+    """NumPy replays run bound to their reused arrays; the numbers (or the
+    error) are those of the step-by-step replay, on any graph."""
+    w = Value(expr.point[0], label="w")
+    xs = np.random.default_rng(seed).uniform(-3.0, 3.0, size=(batch, expr.n_inputs - 1))
+    rec = record(lambda x: expr(w, *x), xs[0].tolist(), params=[w])
+    expected = _step_by_step(rec, xs)
+    _assert_same(_outcome(rec, xs), expected)
+    _assert_same(_outcome(rec, xs), expected)  # the second call: the same binding, reused
+    if not isinstance(expected[0], type):
+        assert rec._program(True)._bound is not None
+
+
+@settings(max_examples=20)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.sampled_from(sorted(LOSSES)))
+def test_a_bound_mlp_computes_what_its_steps_compute(seed: int, batch: int, loss: str) -> None:
+    rng = random.Random(seed)
+    layers = make_mlp(rng, [2, 3, 3, 1])
+    params = [p for layer in layers for neuron in layer for p in neuron]
+    nrng = np.random.default_rng(seed)
+    X, Y = nrng.uniform(-2, 2, size=(batch, 2)), nrng.choice([-1.0, 1.0], size=batch)
+    rec = record(
+        lambda x, y: LOSSES[loss](mlp(layers, x, "relu"), y), X[0].tolist(), 1.0, params=params
+    )
+    _assert_same(_outcome(rec, X, Y), _step_by_step(rec, X, Y))
+
+
+def test_non_finite_results_are_checked_once_and_blamed_on_the_first_step() -> None:
+    """exp(x) overflows in example 2, the later exp(2y) in example 1: the
+    engine, one step after the other, stops at the first step's."""
+    rec = record(lambda x, y: x.exp() + (y * 2.0).exp(), 0.0, 0.0)
+    x, y = np.array([0.0, 0.0, 1000.0]), np.array([0.0, 1000.0, 0.0])
+    with pytest.raises(OverflowError_, match=r"exp.*batch example 2") as info:
+        rec.run(x, y, verify="never")
+    assert info.value.op == "exp"
+    assert info.value.label == "x"
+    assert _outcome(rec, x, y) == _step_by_step(rec, x, y)
+    # and where the second step alone overflows, it is the one named
+    with pytest.raises(OverflowError_, match=r"exp.*batch example 1"):
+        rec.run(np.zeros(3), y, verify="never")
+
+
+def test_a_pending_check_is_made_before_a_step_that_checks_its_domain() -> None:
+    """exp(x) overflows in example 1 (checked later), log(y·1) is outside its
+    domain in example 0 (checked at once, one step further): the first step's
+    error is raised, as step by step."""
+    rec = record(lambda x, y: x.exp() + (y * 1.0).log(), 0.0, 1.0)
+    x, y = np.array([0.0, 1000.0]), np.array([-1.0, 1.0])
+    with pytest.raises(OverflowError_, match=r"exp.*batch example 1"):
+        rec.run(x, y, verify="never")
+    assert _outcome(rec, x, y) == _step_by_step(rec, x, y)
+    with pytest.raises(DomainError, match=r"log.*batch example 0"):
+        rec.run(np.zeros(2), y, verify="never")
+
+
+def test_non_finite_inputs_do_not_raise_in_a_bound_program() -> None:
+    """The once-per-call check fails on NaN and inf inputs; the steps' own
+    checks then find no result that the engine would refuse."""
+    w = Value(0.5)
+    rec = record(lambda x: (w * x).relu().exp(), 1.0)
+    batch = np.array([1.0, math.nan, math.inf, -math.inf])
+    values, grads = rec.value_and_grad(batch, verify="never")
+    expected = _step_by_step(rec, batch)
+    np.testing.assert_array_equal(values, expected[0])
+    np.testing.assert_array_equal(grads, expected[1])
+
+
+def test_work_arrays_follow_the_batch_size_and_results_stay_the_callers() -> None:
+    """Each batch size gets work arrays (and a binding) of its own; what a
+    call returned is not written by the next calls, of any size."""
+    w = Value(0.5)
+    rec = record(lambda x: (w * x).relu() * x + w, 1.0)
+    program = rec._program(True)
+
+    def engine(x: float) -> tuple[float, float, float]:
+        v = Value(x)
+        w.grad = 0.0
+        out = (w * v).relu() * v + w
+        out.backward()
+        return out.data, w.grad, v.grad
+
+    batches = [np.array([1.0, -2.0, 3.0]), np.array([4.0]), np.array([-1.0, 5.0, 6.0])]
+    results = [rec.run(b, input_grads=True, verify="never") for b in batches * 2]
+    for batch, result in zip(batches * 2, results):
+        expected = [engine(x) for x in batch.tolist()]
+        assert result.values.tolist() == [e[0] for e in expected]
+        assert result.grads.tolist() == [sum(e[1] for e in expected)]
+        assert result.input_grads is not None
+        assert result.input_grads[0].tolist() == [e[2] for e in expected]
+        assert program._workspace is not None
+        for returned in (result.values, result.grads, result.input_grads[0]):
+            assert not any(np.shares_memory(returned, a) for a in program._workspace)
+    assert program._bound is not None and program._bound[0] is program._workspace
+
+
+def test_gradient_rows_with_two_writers_are_added_into() -> None:
+    """A term is written straight into gradient rows only where it is their
+    sole writer; ``h`` feeds relu and tanh, so both add into its row."""
+    w = Value(0.5, label="w")
+
+    def f(x: Value) -> Value:
+        h = w * x
+        return h.relu() + h.tanh()
+
+    xs = np.linspace(-2.0, 2.0, 5)
+    assert_matches_engine(f, [xs], [w])
+    rec = record(f, 1.0, params=[w])
+    rec.run(xs, verify="never")
+    program = rec._program(False)
+    assert program._workspace is not None
+    _, _, gu, gv = program._workspace
+    sole = _sole_writers(program.steps, [gu, gv], program.plan.out)
+    groups = {s.rule.name: s for s in program.steps if isinstance(s, Group)}
+    for name in ("relu", "tanh"):
+        assert all(id(p) not in sole for p in groups[name].scatters if p is not None)
+    # the product's own gradient, into w's row, has no other writer
+    assert any(id(p) in sole for p in groups["mul"].scatters if p is not None)
+
+
+class _Sub(np.ndarray):  # type: ignore[type-arg]
+    """An ndarray subclass: not the short way, converted like a list."""
+
+
+def test_float64_arrays_take_the_short_way_and_give_what_other_inputs_give() -> None:
+    """Float64 NumPy arrays skip the search for a backend and the conversion;
+    lists, other float dtypes, subclasses and non-contiguous views of the
+    same numbers give the same results."""
+    w = Value(0.5, label="w")
+    rec = record(lambda x, y: (w * x[0] + x[1] - y) ** 2, [1.0, 2.0], 0.0)
+    X = np.arange(-5.0, 5.0).reshape(5, 2) * 0.25  # exact in float32 too
+    Y = np.arange(5.0) * 0.5
+    expected = _outcome(rec, X, Y)
+    wide = np.zeros((5, 4))
+    wide[:, ::2] = X
+    for batch in [
+        (X.tolist(), Y.tolist()),
+        (X.astype(np.float32), Y.astype(np.float32)),
+        (X.view(_Sub), Y.view(_Sub)),
+        (np.asfortranarray(X), Y),
+        (wide[:, ::2], Y),
+    ]:
+        _assert_same(_outcome(rec, *batch), expected)
+    residuals = [0.5 * x0 + x1 - y for (x0, x1), y in zip(X.tolist(), Y.tolist())]
+    assert expected[2][0].tolist() == [[r, 2 * r] for r in residuals]  # ∂/∂x of r²

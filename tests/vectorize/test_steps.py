@@ -152,3 +152,38 @@ def test_engine_error_is_the_engines_own() -> None:
     error = engine_error(RULES["div"], (1.0, 0.0), ("a", "b"))
     assert type(error) is ZeroDivisionError_ and error.label == "b"  # the divisor
     assert engine_error(RULES["mul"], (1e300, 1e300), (None, None)) is None  # inf, no error
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[0, 2, 4], [1, 2, 3], [5, 6, 5, 6, 5, 6], [3, 1, 3, 0, 1]],
+    ids=["spaced", "consecutive", "tiles", "sorted runs"],
+)
+@pytest.mark.parametrize("kind", [UNIFORM, VARYING])
+def test_a_bound_scatter_adds_what_the_scatter_adds(rows: list[int], kind: int) -> None:
+    """Bound to one workspace's gradient arrays (a view where the rows are a
+    slice), repeatedly: the same sums as :meth:`Scatter.add`."""
+    rng = np.random.default_rng(2)
+    be = backend_for([np.zeros(1)])
+    plan = scatter_plan(np, kind, None, rows)
+    bound = [np.zeros((7, 1)), np.zeros((7, 3))]
+    add, into = plan.bind(be, bound)
+    assert into is None
+    expected = [np.zeros((7, 1)), np.zeros((7, 3))]
+    for _ in range(2):
+        terms = rng.normal(size=(len(rows), 3))
+        add(terms, VARYING)
+        plan.add(be, expected, terms, VARYING)
+    np.testing.assert_array_equal(bound[kind], expected[kind])
+    assert not bound[1 - kind].any()
+    # the only writer of its rows, into zeros: written, not added
+    fresh = [np.zeros((7, 1)), np.zeros((7, 3))]
+    add, into = plan.bind(be, fresh, sole=True)
+    add(terms, VARYING)
+    expected = [np.zeros((7, 1)), np.zeros((7, 3))]
+    plan.add(be, expected, terms, VARYING)
+    np.testing.assert_array_equal(fresh[kind], expected[kind])
+    if isinstance(plan.rows, slice) and plan.tiles == 0:
+        assert into is not None and np.shares_memory(into, fresh[kind])
+    else:
+        assert into is None
