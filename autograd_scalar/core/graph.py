@@ -85,14 +85,12 @@ def _order(root: Value) -> list[Value]:
             continue
         if node.grad is mark:  # pushed twice, expanded already
             continue
-        run: list[Value] | None = None
+        run: list[Value] = []  # the chain above the node being expanded
         while True:
             node.grad = mark
             p0 = node._p0  # never None: only non-leaf nodes are expanded
             p1 = node._p1
-            todo0 = p0._p0 is not None and p0.grad is not mark
-            todo1 = p1 is not None and p1._p0 is not None and p1.grad is not mark
-            if todo0 and todo1:
+            if p1 is not None and p1._p0 is not None and p1.grad is not mark:
                 q0 = p1._p0
                 q1 = p1._p1
                 if (q0._p0 is None or q0.grad is mark) and (
@@ -100,33 +98,33 @@ def _order(root: Value) -> list[Value]:
                 ):
                     # The second parent has nothing to expand (a product of a
                     # weight and an input): list it now, as its expansion would,
-                    # and carry on as with one parent to expand.
+                    # and go on to the first.
                     p1.grad = mark
                     append(p1)
-                    todo1 = False
-                    todo0 = p0.grad is not mark  # unless it was the same node
-            if todo0 and todo1:
-                if run is None:
-                    push(node)
-                    push(exit_)
-                else:
+                elif p0._p0 is not None and p0.grad is not mark:
+                    # Both parents to expand: the first waits on the stack.
+                    if run:
+                        run.append(node)
+                        push(run)
+                        push(run_exit)
+                        run = []
+                    else:
+                        push(node)
+                        push(exit_)
+                    push(p0)
+                    node = p1  # what would be popped next: go straight on to it
+                    continue
+                else:  # only the second to expand (a chain): go straight on
                     run.append(node)
-                    push(run)
-                    push(run_exit)
-                    run = None
-                push(p0)
-                node = p1  # what would be popped next: go straight on to it
-                continue
-            if todo0 or todo1:  # one parent to expand (a chain): go straight on
-                if run is None:
-                    run = [node]
-                else:
-                    run.append(node)
-                node = p0 if todo0 else p1
+                    node = p1
+                    continue
+            if p0._p0 is not None and p0.grad is not mark:  # the first only: a chain
+                run.append(node)
+                node = p0
                 continue
             # only leaves or finished nodes below: list it, and the run above it
             append(node)
-            if run is not None:
+            if run:
                 extend(reversed(run))
             break
     return order
