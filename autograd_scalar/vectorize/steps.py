@@ -423,7 +423,7 @@ class Group:
         return forward, backward
 
     def check(self, be: Backend, saved: Any, store: Store) -> None:
-        """The check :meth:`forward` makes, made later on its saved operands."""
+        """The check ``forward`` makes, made later on its saved operands."""
         x, y, _ = saved
         self._check(be, be.m, x, y, be.rows(store[self.kind], self.out))
 
