@@ -701,15 +701,20 @@ class ArrayAPIBackend(Backend):
                 "replay", data, f"batch argument {name!r} must be an array of numbers"
             ) from None
         if not xp.isdtype(array.dtype, "real floating"):
-            raise InvalidInputError(
-                "replay",
-                array.dtype,
-                f"batch argument {name!r} has dtype {array.dtype}; the replay computes with "
-                "real floating-point numbers: convert it (float64 for the engine's precision)",
-            )
+            raise _not_floating(array.dtype, f"batch argument {name!r}")
         if array.dtype != self.dtype:
             array = xp.astype(array, self.dtype)
         return array
+
+
+def _not_floating(dtype: Any, what: str) -> InvalidInputError:
+    """The error for a batch argument (``what``) whose dtype is not real floating."""
+    return InvalidInputError(
+        "replay",
+        dtype,
+        f"{what} has dtype {dtype}; the replay computes with real floating-point numbers: "
+        "convert it (float64 for the engine's precision)",
+    )
 
 
 _BACKENDS: dict[tuple[str, ...], ArrayAPIBackend] = {}
@@ -759,12 +764,7 @@ def backend_for(arrays: Sequence[Any]) -> Backend:
         )
     for a in foreign:
         if not xp.isdtype(a.dtype, "real floating"):
-            raise InvalidInputError(
-                "replay",
-                a.dtype,
-                f"a batch argument has dtype {a.dtype}; the replay computes with real "
-                "floating-point numbers: convert it (float64 for the engine's precision)",
-            )
+            raise _not_floating(a.dtype, "a batch argument")
     dtype = xp.result_type(*(a.dtype for a in foreign))
     device = compat.device(foreign[0])
     name = libraries[0] if libraries else getattr(xp, "__name__", "array")
