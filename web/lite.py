@@ -31,12 +31,13 @@ shim) come with jupyterlite-pyodide-kernel and are served by its extension.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 WEB = Path(__file__).resolve().parent
 ROOT = WEB.parent
@@ -63,10 +64,6 @@ KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 def log(message: str) -> None:
     print(f"[web:lite] {message}", flush=True)
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def kernel_pyodide_version() -> str:
@@ -107,7 +104,7 @@ def _download(pins: list[str], into: Path, python: str) -> list[Path]:
 
 
 def _wheel_name(wheel: Path) -> str:
-    return _canonical(wheel.name.split("-")[0])
+    return str(parse_wheel_filename(wheel.name)[0])
 
 
 def _local_lock(folder: Path, library: list[Path]) -> None:
@@ -128,9 +125,9 @@ def _local_lock(folder: Path, library: list[Path]) -> None:
     lock["info"].setdefault("version", kernel_pyodide_version())
     base = PyodideLockSpec(**lock)
     python = ".".join(base.info.python.split(".")[:2])
-    listed = {_canonical(name): package.version for name, package in base.packages.items()}
+    listed = {canonicalize_name(name): package.version for name, package in base.packages.items()}
     wheels = {_wheel_name(w): w for w in library}
-    wanted = [_canonical(name) for name in STARTUP]
+    wanted = [canonicalize_name(name) for name in STARTUP]
     while True:
         pins = []
         for name in sorted(set(wanted) - set(wheels)):
@@ -145,10 +142,14 @@ def _local_lock(folder: Path, library: list[Path]) -> None:
             base, list(wheels.values()), base_path=folder, ignore_missing_dependencies=True
         )
         local = [p for p in spec.packages.values() if (folder / p.file_name).is_file()]
-        wanted = [_canonical(d) for package in local for d in package.depends]
+        wanted = [canonicalize_name(d) for package in local for d in package.depends]
     # Keyed by canonical name, as Pyodide looks packages up; an entry without its
     # file here (the CDN's build of a package, replaced by the wheel from PyPI) goes.
-    kept = {_canonical(n): p for n, p in spec.packages.items() if (folder / p.file_name).is_file()}
+    kept = {
+        canonicalize_name(n): p
+        for n, p in spec.packages.items()
+        if (folder / p.file_name).is_file()
+    }
     spec.packages = kept
     spec.to_json(path, indent=1)
     log(f"lock: {len(kept)} packages, every one a file in the site")
