@@ -10,12 +10,21 @@ so that no engine's imports slow another's garbage collector, and two checkouts
 of autograd_scalar can be compared. Workers stay up for the whole run; for each
 workload every engine runs it once untimed, then the engines take turns, one
 timed run each per round (A, B, C, A, B, C, ...). Ratios are taken between the
-runs of the same round and reported as their median with min–max. Each timed run
+runs of the same round and reported as their median with min–max. A timed run
+of a fast engine repeats its workload until it lasts about as long as the
+slowest engine's one run (by the warm-up runs; ``runs_per_timed_run``), and
+figures are per run: on a machine whose speed changes from one second to the
+next, a single 50 ms run would land in one phase while micrograd's 1.5 s run
+spans several, and the ratios would scatter by the machine's factor. Each run
 ends with ``gc.collect()``, with the collector on, so an engine pays for freeing
 its own graph; the time spent in collections is measured with ``gc.callbacks``.
-Peak memory comes from one more, untimed run under ``tracemalloc``. The CPU
-pressure (``some avg10`` of /proc/pressure/cpu, and the share of the wall time
-in which some task waited for a CPU) is read before and after each workload.
+(The scaling table's small graphs are built many times per timed run instead,
+with one collection at the end.) Peak memory comes from one more, untimed run
+under ``tracemalloc``. The CPU pressure (``some avg10`` of /proc/pressure/cpu,
+and the share of the wall time in which some task waited for a CPU) is read
+before and after each workload, and a speed probe (a fixed loop of a few
+milliseconds) is timed before each timed run: a virtual machine whose host is
+busy slows down without any pressure to read.
 
 Workloads: the training step (micrograd's demo: an MLP 2-16-16-1 on 100 moons,
 SVM loss, backward, SGD), twice: as plain code at Python's default collector
@@ -30,17 +39,20 @@ Engines: ``autograd_scalar`` (this checkout), ``micrograd``, and when installed
 training step and the chain only; ``--against PATH`` adds the checkout at PATH as
 ``autograd_scalar@NAME`` (NAME: the folder's name).
 
-JSON (``--json PATH``, schema 2)::
+JSON (``--json PATH``, schema 3)::
 
-    {"schema": 2, "python": "3.11.7", "cpus": 2, "quick": false, "repeats": 5,
+    {"schema": 3, "python": "3.11.7", "cpus": 2, "quick": false, "repeats": 5,
      "heap_objects": 0,
      "engines": {NAME: {"kind", "version", "file", "workloads", ...}},
      "skipped": {NAME: "why"},
      "rows": [{"table": "main" | "scaling" | "against", "workload": "training" |
                "training_held" | "chain" | "sum_products", "size": int, "label": str, "nodes": int,
-               "runs_per_timed_run": int,
+               "collect_each": bool,
                "pressure": {"some_avg10_before", "some_avg10_after", "stalled_share"},
-               "engines": {NAME: {"seconds": [per round], "gc_seconds": [...],
+               "speed_probe": {"seconds": [before each timed run], "slowdown": float,
+                               "slow_share": float},
+               "engines": {NAME: {"seconds": [per run, by round], "gc_seconds": [...],
+                                  "runs_per_timed_run": int,
                                   "seconds_gc_off": [...] (scaling rows),
                                   "peak_bytes": int | null, "error": str (if any)}},
                "speedup_vs_micrograd": {NAME: SPREAD}}],
@@ -67,7 +79,15 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from stats import PressureLog, PressureWindow, Spread, markdown_table, paired_ratios  # noqa: E402
+from stats import (  # noqa: E402
+    PressureLog,
+    PressureWindow,
+    SpeedLog,
+    Spread,
+    markdown_table,
+    paired_ratios,
+    speed_probe,
+)
 
 THIS_TREE = HERE.parent
 OURS = "autograd_scalar"
@@ -78,6 +98,10 @@ OPTIONAL = ("torch", "hips")  # slow to import and to run: only the step and the
 SCALING_NODES_PER_RUN = 100_000
 CHECK_TOLERANCE = 1e-9  # relative: every engine computes the same arithmetic
 BUSY = 0.10  # a workload during which some task waited for a CPU this share of the time
+UNSTEADY = 1.5  # a workload during which the speed probe's slowest ÷ fastest exceeded this
+# A timed run of a fast engine repeats its workload until it lasts about as long as one
+# run of the slowest engine (at most this many times): see measure().
+MAX_RUNS_PER_WINDOW = 64
 LABELS = {
     "training": "training step (MLP 2-16-16-1, 100 moons)",
     "training_held": "training step, fit's loop: collector held (micrograd: default gc)",
@@ -165,12 +189,15 @@ class EngineRuns:
     peak: int | None = None
     nodes: int | None = None
     error: str | None = None
+    warmup: float | None = None  # seconds of the untimed first run
+    inner: int = 1  # runs per timed run
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "seconds": self.seconds,
             "gc_seconds": self.gc_seconds,
             "peak_bytes": self.peak,
+            "runs_per_timed_run": self.inner,
         }
         if self.seconds_gc_off:
             out["seconds_gc_off"] = self.seconds_gc_off
@@ -186,7 +213,8 @@ class Row:
     size: int
     runs: dict[str, EngineRuns]
     pressure: PressureWindow
-    inner: int = 1  # runs per timed run (small graphs of the scaling table)
+    speed: SpeedLog = SpeedLog(())
+    collect_each: bool = False  # a collection after every run of a timed run
 
     @property
     def label(self) -> str:
@@ -223,8 +251,22 @@ def prepare(workers: list[Worker], workload: str, size: int) -> dict[str, Engine
         answer = worker.ask("prepare", workload=workload, size=size)
         if "error" not in answer:
             answer = {**worker.ask("time", gc=True), "nodes": answer["nodes"]}
-        runs[worker.name] = EngineRuns(nodes=answer.get("nodes"), error=answer.get("error"))
+        runs[worker.name] = EngineRuns(
+            nodes=answer.get("nodes"), error=answer.get("error"), warmup=answer.get("seconds")
+        )
     return runs
+
+
+def equal_windows(runs: dict[str, EngineRuns]) -> None:
+    """Give each engine as many runs per timed run as make it last about as
+    long as one run of the slowest engine (by their warm-up runs)."""
+    warmups = [r.warmup for r in runs.values() if r.warmup and not r.error]
+    if not warmups:
+        return
+    slowest = max(warmups)
+    for engine in runs.values():
+        if engine.warmup and not engine.error:
+            engine.inner = min(MAX_RUNS_PER_WINDOW, max(1, round(slowest / engine.warmup)))
 
 
 def take_turns(
@@ -232,25 +274,31 @@ def take_turns(
     runs: dict[str, EngineRuns],
     repeats: int,
     gc_off_too: bool,
-    inner: int,
-) -> None:
-    """Timed rounds: each engine once per round, in turn (A, B, A, B, ...)."""
+    collect_each: bool,
+) -> SpeedLog:
+    """Timed rounds: each engine once per round, in turn (A, B, A, B, ...),
+    each timed run after a speed probe; returns the probes."""
     modes = (True, False) if gc_off_too else (True,)
+    probes = []
     for _ in range(repeats):
         for automatic in modes:
             for worker in workers:
                 engine = runs[worker.name]
                 if engine.error:
                     continue
-                answer = worker.ask("time", gc=automatic, inner=inner)
+                probes.append(speed_probe())
+                answer = worker.ask(
+                    "time", gc=automatic, inner=engine.inner, collect_each=collect_each
+                )
                 if "error" in answer:
                     engine.error = answer["error"]
                 elif automatic:
                     engine.seconds.append(answer["seconds"])
                     engine.gc_seconds.append(answer["gc_seconds"])
-                    engine.checks.append(answer["check"])
+                    engine.checks.extend(answer["checks"])
                 else:
                     engine.seconds_gc_off.append(answer["seconds"])
+    return SpeedLog(tuple(probes))
 
 
 def measure_peaks(workers: list[Worker], runs: dict[str, EngineRuns]) -> None:
@@ -268,26 +316,38 @@ def measure(
     repeats: int,
     pressure: PressureLog,
     gc_off_too: bool = False,
-    inner: int = 1,
+    inner: int | None = None,
 ) -> Row:
     """One workload on every engine that runs it: warm-up, timed rounds, peaks.
 
-    A timed run is ``inner`` runs back to back and one final collection."""
+    With ``inner``, a timed run is ``inner`` runs back to back and one final
+    collection (small graphs, built many times so that the collection does not
+    dominate). Without, the engines' timed runs last about as long as each other
+    (:func:`equal_windows`), each run followed by its collection as if it were
+    timed alone: a machine whose speed changes by the second then slows the runs
+    compared with each other alike, where a fast engine's single run would land
+    in one phase and the slow engine's span several."""
     able = [w for w in workers if w.runs(workload)]
     label = f"{table}: {label_of(table, workload, size)}"
     print(f"  {label} ({', '.join(w.name for w in able)})", file=sys.stderr)
     runs = prepare(able, workload, size)
+    if inner is None:
+        equal_windows(runs)
+    else:
+        for engine in runs.values():
+            engine.inner = inner
     with pressure.window(label):
-        take_turns(able, runs, repeats, gc_off_too, inner)
+        speed = take_turns(able, runs, repeats, gc_off_too, collect_each=inner is None)
     measure_peaks(able, runs)
     done = [f"{name} {ms(r.seconds)} ms" for name, r in runs.items() if r.seconds]
     print(f"    median per run: {', '.join(done)}", file=sys.stderr)
-    return Row(table, workload, size, runs, pressure.windows[label], inner)
+    return Row(table, workload, size, runs, pressure.windows[label], speed, inner is None)
 
 
 # ------------------------------------------------------------ checks
 def check_agreement(rows: list[Row]) -> list[str]:
-    """Every engine's result of every round must match this tree's."""
+    """Every engine's result of every run must match this tree's (run by run:
+    a timed run of a fast engine holds more runs than a slow engine's)."""
     notes = []
     for row in rows:
         reference = row.runs.get(OURS)
@@ -311,6 +371,20 @@ def busy_notes(rows: list[Row]) -> list[str]:
         f"BUSY MACHINE: during {len(busy)} of {len(rows)} workloads some task waited for a "
         f"CPU more than {BUSY:.0%} of the time (up to {worst:.1%}): their ratios are not to "
         f"be trusted; run again on a quiet machine ({'; '.join(r.label for r in busy)})."
+    ]
+
+
+def unsteady_notes(rows: list[Row]) -> list[str]:
+    """A warning when the machine's own speed changed during the timings."""
+    unsteady = [r for r in rows if (r.speed.slowdown or 1.0) > UNSTEADY]
+    if not unsteady:
+        return []
+    worst = max(r.speed.slowdown or 1.0 for r in unsteady)
+    return [
+        f"UNSTEADY MACHINE: during {len(unsteady)} of {len(rows)} workloads the speed probe "
+        f"(a fixed loop before each timed run) took up to {worst:.2f}× its fastest time, "
+        "whatever the CPU pressure said (a busy host or hyperthread sibling): the ratios' "
+        "spread shows how much that moved them."
     ]
 
 
@@ -384,10 +458,11 @@ def scaling_table(rows: list[Row]) -> str:
     return markdown_table(headers, cells, "rlrrr")
 
 
-def pressure_table(log: PressureLog) -> str:
-    cells = [[name, window.format()] for name, window in log.windows.items()]
+def pressure_table(rows: list[Row]) -> str:
+    cells = [[f"{r.table}: {r.label}", r.pressure.format(), r.speed.format()] for r in rows]
     headers = ["workload", "CPU pressure, some avg10 before → after (stalled share)"]
-    return markdown_table(headers, cells, "ll")
+    headers.append("speed probe, slowest ÷ fastest (share slow)")
+    return markdown_table(headers, cells, "lll")
 
 
 @dataclass
@@ -483,9 +558,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     return Plan(main, scaling, args.against is not None and args.quick)
 
 
-def run_plan(
-    plan: Plan, workers: list[Worker], args: argparse.Namespace
-) -> tuple[list[Row], PressureLog]:
+def run_plan(plan: Plan, workers: list[Worker], args: argparse.Namespace) -> list[Row]:
     pressure = PressureLog()
     rows = [measure(workers, "main", w, n, args.repeats, pressure) for w, n in plan.main]
     trees = [w for w in workers if w.info["kind"] == "tree"]
@@ -497,20 +570,19 @@ def run_plan(
         n = max(1, nodes // 4)  # 4n + 1 nodes
         inner = max(1, SCALING_NODES_PER_RUN // nodes)
         rows.append(
-            measure(able, "scaling", "sum_products", n, args.repeats, pressure, True, inner)
+            measure(able, "scaling", "sum_products", n, args.repeats, pressure, True, inner=inner)
         )
-    return rows, pressure
+    return rows
 
 
 def report(
     rows: list[Row],
-    pressure: PressureLog,
     workers: list[Worker],
     skipped: dict[str, str],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     """Print the markdown report; return the JSON document."""
-    notes = busy_notes(rows) + check_agreement(rows) + error_notes(rows)
+    notes = busy_notes(rows) + unsteady_notes(rows) + check_agreement(rows) + error_notes(rows)
     notes += standing_notes(workers)
     print(header_lines(workers, skipped, args), end="\n\n")
     print(main_table([r for r in rows if r.table == "main"]), end="\n\n")
@@ -537,11 +609,11 @@ def report(
                 for c in comparison
             ],
         }
-    print(pressure_table(pressure), end="\n\n")
+    print(pressure_table(rows), end="\n\n")
     for note in notes:
         print(f"- {note}")
     return {
-        "schema": 2,
+        "schema": 3,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "quick": args.quick,
@@ -563,8 +635,9 @@ def row_json(row: Row) -> dict[str, Any]:
         "size": row.size,
         "label": row.label,
         "nodes": row.nodes,
-        "runs_per_timed_run": row.inner,
+        "collect_each": row.collect_each,
         "pressure": row.pressure.as_json(),
+        "speed_probe": row.speed.as_json(),
         "engines": {name: engine.as_json() for name, engine in row.runs.items()},
         "speedup_vs_micrograd": {n: s.as_json() for n, s in speedups.items() if s is not None},
     }
@@ -611,8 +684,8 @@ def main(argv: list[str] | None = None) -> int:
         if not any(w.name == OURS for w in workers):
             print(f"{OURS} could not be loaded: {skipped.get(OURS)}", file=sys.stderr)
             return 2
-        rows, pressure = run_plan(make_plan(args), workers, args)
-        document = report(rows, pressure, workers, skipped, args)
+        rows = run_plan(make_plan(args), workers, args)
+        document = report(rows, workers, skipped, args)
     finally:
         for worker in workers:
             worker.close()

@@ -1,10 +1,11 @@
-"""What every benchmark here shares: paired ratios, CPU pressure, markdown.
+"""What every benchmark here shares: paired ratios, CPU pressure, a speed probe, markdown.
 
 Timings on a shared machine drift: another process starts, the CPU clocks
 down. So the benchmarks alternate the engines (A, B, A, B, ...) and compare
 each run of A with the run of B next to it in time. The median of those paired
 ratios, with their min and max, is what they report, beside the CPU pressure
-measured over the same runs.
+measured over the same runs and the spread of a speed probe timed before each
+run (a virtual machine whose host is busy slows down with no pressure to see).
 """
 
 from __future__ import annotations
@@ -139,6 +140,55 @@ class PressureLog:
     def worst_avg10(self) -> float | None:
         readings = [r.avg10 for w in self.windows.values() for r in (w.before, w.after) if r]
         return max(readings) if readings else None
+
+
+# ------------------------------------------------------------ machine speed
+#: Iterations of the probe's loop: a few milliseconds of pure Python.
+PROBE_LOOPS = 50_000
+#: A probe this much slower than the fastest one counts as the machine running slow.
+SLOW = 1.25
+
+
+def speed_probe(loops: int = PROBE_LOOPS) -> float:
+    """Seconds that a fixed pure-Python loop takes now: the machine's speed.
+
+    CPU pressure counts only this system's tasks waiting for a CPU. A virtual
+    machine whose host is busy, or a core whose sibling hyperthread is, runs the
+    same code up to twice as slowly with no task waiting; this loop sees it."""
+    start = time.perf_counter()
+    total = 0.0
+    for i in range(loops):
+        total += i * 0.5
+    return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class SpeedLog:
+    """Speed probes taken during a workload, one before each timed run."""
+
+    seconds: tuple[float, ...]
+
+    @property
+    def slowdown(self) -> float | None:
+        """The slowest probe ÷ the fastest: 1.0 on a steady machine."""
+        return max(self.seconds) / min(self.seconds) if self.seconds else None
+
+    @property
+    def slow_share(self) -> float | None:
+        """Share of the probes more than :data:`SLOW` times the fastest."""
+        if not self.seconds:
+            return None
+        fastest = min(self.seconds)
+        return sum(s > SLOW * fastest for s in self.seconds) / len(self.seconds)
+
+    def format(self) -> str:
+        """``1.9× (slow 40 %)``, or ``n/a`` without probes."""
+        if self.slowdown is None or self.slow_share is None:
+            return "n/a"
+        return f"{self.slowdown:.2f}× (slow {100 * self.slow_share:.0f} %)"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seconds": self.seconds, "slowdown": self.slowdown, "slow_share": self.slow_share}
 
 
 # ------------------------------------------------------------ markdown

@@ -6,12 +6,14 @@ It loads the engine, answers one JSON line describing it, then reads one JSON
 request per line on stdin and answers each with one JSON line on stdout:
 
 - ``{"op": "prepare", "workload": "chain", "size": 100000}`` -> ``{"nodes": ...}``
-- ``{"op": "time", "gc": true, "inner": 1}`` -> ``{"seconds", "gc_seconds", "check"}``:
-  ``inner`` runs of the prepared workload back to back, ending with ``gc.collect()``
-  so the engine pays for freeing its graphs, in seconds per run; ``gc_seconds`` is
-  the time spent in collections (measured with ``gc.callbacks``); with
-  ``"gc": false`` the automatic collector is off during the runs (the final
-  collection still runs).
+- ``{"op": "time", "gc": true, "inner": 1, "collect_each": false}`` ->
+  ``{"seconds", "gc_seconds", "checks"}``: ``inner`` runs of the prepared workload
+  back to back, ending with ``gc.collect()`` so the engine pays for freeing its
+  graphs (after every run with ``collect_each``, so that each run pays what a
+  single run would), in seconds per run; ``gc_seconds`` is the time spent in
+  collections (measured with ``gc.callbacks``); ``checks`` has each run's result,
+  in order; with ``"gc": false`` the automatic collector is off during the runs
+  (the collections at the end still run).
 - ``{"op": "peak"}`` -> ``{"peak": bytes}``: one untimed run under tracemalloc
   (``null`` where tracemalloc cannot see the engine's memory).
 
@@ -57,22 +59,30 @@ class CollectorClock:
 
 
 def time_once(
-    prepared: engines.Prepared, collect_automatically: bool, inner: int = 1
+    prepared: engines.Prepared,
+    collect_automatically: bool,
+    inner: int = 1,
+    collect_each: bool = False,
 ) -> dict[str, Any]:
-    """``inner`` runs back to back, then ``gc.collect()``; figures per run."""
+    """``inner`` runs back to back, then ``gc.collect()`` (or one after each run
+    with ``collect_each``); figures per run, and each run's result."""
     gc.collect()
+    checks = []
     with CollectorClock() as clock:
-        if not collect_automatically:
-            gc.disable()
         start = time.perf_counter()
-        try:
-            for _ in range(inner):
-                check = prepared.run()
-        finally:
-            gc.enable()
-        gc.collect()
+        for _ in range(inner):
+            if not collect_automatically:
+                gc.disable()
+            try:
+                checks.append(prepared.run())
+            finally:
+                gc.enable()
+            if collect_each:
+                gc.collect()
+        if not collect_each:
+            gc.collect()
         seconds = time.perf_counter() - start
-    return {"seconds": seconds / inner, "gc_seconds": clock.seconds / inner, "check": check}
+    return {"seconds": seconds / inner, "gc_seconds": clock.seconds / inner, "checks": checks}
 
 
 def peak_once(prepared: engines.Prepared) -> dict[str, Any]:
@@ -102,7 +112,12 @@ def serve(engine: engines.ValueEngine | engines.HipsEngine, requests: TextIO, ou
             elif prepared is None:
                 answer = {"error": "nothing prepared"}
             elif request["op"] == "time":
-                answer = time_once(prepared, request.get("gc", True), request.get("inner", 1))
+                answer = time_once(
+                    prepared,
+                    request.get("gc", True),
+                    request.get("inner", 1),
+                    request.get("collect_each", False),
+                )
             elif request["op"] == "peak":
                 answer = peak_once(prepared)
             else:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import run
 from engines import Prepared
-from stats import PressureReading, PressureWindow
+from stats import PressureReading, PressureWindow, SpeedLog
 from worker import CollectorClock, hold_heap, time_once
 
 QUIET = PressureWindow(PressureReading(0.1, 0, 0.0), PressureReading(0.2, 10_000, 1.0))
@@ -110,6 +110,8 @@ def test_row_json_round_trips():
     again = json.loads(json.dumps(document))
     assert again["workload"] == "training" and again["nodes"] == 10
     assert again["pressure"]["some_avg10_before"] == 0.1
+    assert again["speed_probe"] == {"seconds": [], "slowdown": None, "slow_share": None}
+    assert again["engines"]["micrograd"]["runs_per_timed_run"] == 1
     assert set(again["speedup_vs_micrograd"]) == {
         "autograd_scalar",
         "autograd_scalar@baseline",
@@ -141,12 +143,77 @@ def test_plan_sizes():
 
 def test_time_once_runs_inner_times_and_reports_per_run():
     calls = []
-    prepared = Prepared(lambda: calls.append(1) or 2.0, nodes=1, traced=True)
+    prepared = Prepared(lambda: calls.append(1) or float(len(calls)), nodes=1, traced=True)
     answer = time_once(prepared, collect_automatically=False, inner=3)
     assert len(calls) == 3
-    assert set(answer) == {"seconds", "gc_seconds", "check"}
-    assert answer["check"] == 2.0
+    assert set(answer) == {"seconds", "gc_seconds", "checks"}
+    assert answer["checks"] == [1.0, 2.0, 3.0]
     assert 0.0 <= answer["gc_seconds"] <= answer["seconds"]
+
+
+@pytest.mark.parametrize(("collect_each", "collections"), [(False, 1), (True, 4)])
+def test_time_once_collects_after_every_run_when_asked(collect_each, collections):
+    import gc
+
+    seen = []
+
+    def count(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            seen.append(1)
+
+    def run_without_collecting_automatically():
+        gc.disable()  # time_once switches it back on after each run
+        return 0.0
+
+    prepared = Prepared(run_without_collecting_automatically, nodes=1, traced=True)
+    gc.callbacks.append(count)
+    try:
+        seen.clear()
+        time_once(prepared, collect_automatically=True, inner=4, collect_each=collect_each)
+    finally:
+        gc.callbacks.remove(count)
+        gc.enable()
+    # one full collection before the timing, then one per run or one in all
+    assert len(seen) == 1 + collections
+
+
+def test_fast_engines_get_timed_runs_as_long_as_the_slowest():
+    runs = {
+        "autograd_scalar": run.EngineRuns(warmup=0.07),
+        "micrograd": run.EngineRuns(warmup=1.4),
+        "fast": run.EngineRuns(warmup=1e-6),
+        "broken": run.EngineRuns(warmup=0.01, error="RecursionError"),
+    }
+    run.equal_windows(runs)
+    assert runs["autograd_scalar"].inner == 20
+    assert runs["micrograd"].inner == 1
+    assert runs["fast"].inner == run.MAX_RUNS_PER_WINDOW
+    assert runs["broken"].inner == 1
+
+
+def test_results_are_compared_run_by_run_across_windows():
+    row = training_row()
+    # four runs of ours in the time of micrograd's two: the first two must match
+    row.runs["autograd_scalar"].checks = [1.0, 2.0, 3.0, 4.0]
+    row.runs["micrograd"].checks = [1.0, 2.0]
+    row.runs["autograd_scalar@baseline"].checks = [1.0, 2.0, 3.0]
+    row.runs["torch"].checks = [1.0]
+    assert run.check_agreement([row]) == []
+    row.runs["micrograd"].checks = [1.0, 2.5]
+    (note,) = run.check_agreement([row])
+    assert "micrograd computed 2.5" in note
+
+
+def test_an_unsteady_machine_is_called_out():
+    steady = training_row()
+    steady.speed = SpeedLog((0.004, 0.0041, 0.0042))
+    assert run.unsteady_notes([steady]) == []
+    unsteady = training_row()
+    unsteady.speed = SpeedLog((0.004, 0.0078, 0.0041))
+    (note,) = run.unsteady_notes([steady, unsteady])
+    assert note.startswith("UNSTEADY MACHINE: during 1 of 2 workloads") and "1.95×" in note
+    table = run.pressure_table([steady, unsteady]).splitlines()
+    assert table[3].endswith("| 1.95× (slow 33 %) |")
 
 
 def test_collector_clock_counts_collections_and_unhooks():

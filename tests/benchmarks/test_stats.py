@@ -7,12 +7,14 @@ from stats import (
     PressureLog,
     PressureReading,
     PressureWindow,
+    SpeedLog,
     Spread,
     alternate,
     markdown_table,
     paired_ratios,
     parse_pressure,
     read_pressure,
+    speed_probe,
 )
 
 PSI = """some avg10=2.68 avg60=0.81 avg300=0.35 total=4821685
@@ -113,3 +115,15 @@ def test_markdown_table():
 def test_markdown_table_checks_its_shape():
     with pytest.raises(ValueError, match="one cell per header"):
         markdown_table(["a", "b"], [["x"]], "lr")
+
+
+def test_speed_log_reports_the_slowdown_and_the_slow_share():
+    log = SpeedLog((0.010, 0.012, 0.020, 0.010))
+    assert log.slowdown == pytest.approx(2.0)
+    assert log.slow_share == pytest.approx(0.25)  # only 0.020 is over 1.25 × 0.010
+    assert log.format() == "2.00× (slow 25 %)"
+    assert SpeedLog(()).format() == "n/a" and SpeedLog(()).slowdown is None
+
+
+def test_the_speed_probe_times_its_loop():
+    assert 0.0 < speed_probe(1_000) < speed_probe(200_000)
