@@ -28,6 +28,9 @@ Design notes, for speed and memory:
 * ``+`` and ``*`` are most of any network's graph, and ``relu`` is in every
   hidden layer, so they are written out in full instead of going through
   :func:`apply` (a test checks that they agree with the table).
+* ``Value(...)`` is checked by Value's type (:class:`_ValueType`), not by an
+  ``__init__``: so an operation makes its node in C and sets its slots, with
+  no Python constructor to run.
 
 A number-like type that sets ``__autograd_priority__`` above ours (forward
 mode's ``Dual``) takes over mixed operations: a Value's operators return
@@ -37,8 +40,8 @@ mode's ``Dual``) takes over mixed operations: a Value's operators return
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import checks, graph, modes
 from .apply import apply, apply_ieee
@@ -66,7 +69,6 @@ _mode = _MODE.get  # bound once: the hot path saves a method lookup per operatio
 _RECORD = modes.RECORD
 _CHECK = modes.CHECK
 _IEEE = modes.IEEE
-_new = object.__new__
 _isfinite = math.isfinite
 
 _ADD, _SUB, _MUL, _DIV, _NEG = (RULES[n] for n in ("add", "sub", "mul", "div", "neg"))
@@ -75,7 +77,30 @@ _EXP, _LOG, _SQRT, _TANH = RULES["exp"], RULES["log"], RULES["sqrt"], RULES["tan
 _SIGMOID, _RELU, _SIN, _COS, _ABS = (RULES[n] for n in ("sigmoid", "relu", "sin", "cos", "abs"))
 
 
-class Value:
+class _ValueType(type):
+    """The type of :class:`Value`: ``Value(data, label)`` is checked here.
+
+    So ``Value`` itself has no ``__init__``, and the operations make their
+    nodes with :func:`_blank` (``type.__call__``, in C) instead of
+    ``object.__new__``, whose argument tuple and checks cost a few percent of
+    a network's forward pass.
+    """
+
+    def __call__(cls, data: Number, label: str | None = None) -> Value:
+        label = checks.label(label, "Value")
+        number = checks.real_number(data, "Value", label=label)
+        if _mode() & _CHECK and not _isfinite(number):
+            raise NonFiniteError("Value", number, f"input data is {number}", label)
+        node: Value = _blank() if cls is Value else type.__call__(cls)
+        node.data = number
+        node.grad = 0.0
+        node.label = label
+        node._op = ""
+        node._p0 = node._p1 = node._d0 = node._d1 = None
+        return node
+
+
+class Value(metaclass=_ValueType):
     """A scalar in a computational graph.
 
     Attributes:
@@ -111,14 +136,9 @@ class Value:
     _d0: Any
     _d1: Any
 
-    def __init__(self, data: Number, label: str | None = None) -> None:
-        self.label = checks.label(label, "Value")
-        self.data = checks.real_number(data, "Value", label=label)
-        self.grad = 0.0
-        self._op = ""
-        self._p0 = self._p1 = self._d0 = self._d1 = None
-        if _MODE.get() & _CHECK and not _isfinite(self.data):
-            raise NonFiniteError("Value", self.data, f"input data is {self.data}", label)
+    if TYPE_CHECKING:  # the signature of _ValueType.__call__, for type checkers
+
+        def __init__(self, data: Number, label: str | None = None) -> None: ...
 
     @classmethod
     def apply_rule(cls, rule: Rule, operands: tuple[Any, ...]) -> Value:
@@ -192,7 +212,7 @@ class Value:
                 return NotImplemented
         if _mode() != _RECORD:  # no_grad, detect_anomaly, IEEE: the general path
             return _binary(_ADD, self, b)
-        node = _new(Value)
+        node = _blank()
         node.data = self.data + b.data
         node.grad = 0.0
         node.label = None
@@ -225,7 +245,7 @@ class Value:
             return _binary(_MUL, self, b)
         x = self.data
         y = b.data
-        node = _new(Value)
+        node = _blank()
         node.data = x * y
         node.grad = 0.0
         node.label = None
@@ -295,7 +315,7 @@ class Value:
             return _unary(_RELU, self)
         # The rule, written out (every hidden layer has one per neuron): max(x, 0)
         # keeps x at ±0, and the step function is 1 above 0, else 0.
-        node = _new(Value)
+        node = _blank()
         if x > 0.0:
             node.data = x
             node._d0 = 1.0
@@ -389,12 +409,16 @@ class Value:
         return Value(self.data, self.label)
 
 
+#: A new Value with no slot set, made in C (see :class:`_ValueType`).
+_blank: Callable[[], Value] = type.__call__.__get__(Value)
+
+
 # ----------------------------------------------------------------- operands
 def constant(number: object, op: str = CONST) -> Value:
     """A constant leaf (op ``"const"``): a fixed number in a graph, such as the
     2 in ``2 * x``, that replay keeps as recorded and diagrams draw as a constant.
     ``op`` names the operation to blame if ``number`` is not a real number."""
-    node = _new(Value)
+    node = _blank()
     node.data = checks.real_number(number, op)
     node.grad = 0.0
     node.label = None
@@ -428,7 +452,7 @@ def _unary(rule: Rule, a: Value) -> Value:
         out, (d0,) = apply_ieee(rule, (a.data,)) if mode & _IEEE else apply(rule, (a.data,))
     except AutogradError as exc:
         raise exc.naming(a.label) from None
-    node = _new(Value)
+    node = _blank()
     node.data = out
     node.grad = 0.0
     node.label = None
@@ -452,7 +476,7 @@ def _binary(rule: Rule, a: Value, b: Value) -> Value:
         out, (d0, d1) = apply_ieee(rule, operands) if mode & _IEEE else apply(rule, operands)
     except AutogradError as exc:
         raise exc.naming(_culprit(rule, a, b)) from None
-    node = _new(Value)
+    node = _blank()
     node.data = out
     node.grad = 0.0
     node.label = None

@@ -240,6 +240,30 @@ def test_truth_value_is_an_error() -> None:
         bool(Value(1.0, label="flag"))
 
 
+def test_the_constructor_checks_its_arguments_and_makes_a_leaf() -> None:
+    # Value(...) is checked by Value's type, so the operations can make their
+    # nodes without running it; from outside it is an ordinary constructor.
+    import copy
+    import inspect
+    import pickle
+
+    assert list(inspect.signature(Value).parameters) == ["data", "label"]
+    x = Value(2, "x")
+    assert type(x.data) is float and (x.data, x.grad, x.label) == (2.0, 0.0, "x")
+    assert x.op == "" and x.parents == ()
+    assert isinstance(x, Value) and isinstance(Value, type)
+    for clone in (copy.copy(x), pickle.loads(pickle.dumps(x))):
+        assert type(clone) is Value and (clone.data, clone.label, clone.op) == (2.0, "x", "")
+    with pytest.raises(InvalidInputError, match="expected a real number"):
+        Value("2")
+    with pytest.raises(InvalidInputError):
+        Value(2.0, label=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Value()  # type: ignore[call-arg]
+    with no_grad():  # a leaf whatever the mode
+        assert Value(1.0).is_leaf
+
+
 def test_repr_shows_data_grad_label_op() -> None:
     assert repr(Value(1.5, label="x")) == "Value(data=1.5, grad=0.0, label='x')"
     assert "op='tanh'" in repr(Value(0.0).tanh())
