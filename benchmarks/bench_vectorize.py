@@ -27,7 +27,9 @@ limits BLAS to N threads (threadpoolctl), as ``fit(vectorized=True)`` does
 with 1. The
 implementations take turns (A, B, C, D, A, ...); ratios are the medians of
 each round's paired ratios, with min–max, and the CPU pressure is read
-around each comparison (see stats.py).
+around each comparison (see stats.py). A timed run of the scalar engine is as
+many steps as last about as long as micrograd's one step; the replay and NumPy
+are timed over 20 steps each.
 """
 
 from __future__ import annotations
@@ -164,13 +166,15 @@ def run_steps(
     return losses, times
 
 
-def slow_step_seconds(step: Callable[[int], float], k: int) -> float:
-    """Seconds of one step of a long-running training (a scalar engine)."""
+def slow_step_seconds(step: Callable[[int], float], k: int, runs: int = 1) -> float:
+    """Seconds per step of ``runs`` steps of a long-running training (a scalar
+    engine), then collecting their garbage (as in benchmarks/run.py)."""
     gc.collect()
     start = time.perf_counter()
-    step(k)
+    for i in range(runs):
+        step(k + i)
     gc.collect()
-    return time.perf_counter() - start
+    return (time.perf_counter() - start) / runs
 
 
 def fast_step_seconds(make: Callable[[], Callable[[int], float]]) -> float:
@@ -227,10 +231,15 @@ def check_losses() -> bool:
 def compare_implementations(repeats: int, pressure: PressureLog) -> dict[str, list[float]]:
     """Seconds per step of the four, taking turns; the table of paired ratios."""
     micro, ours = scalar_training(MicroValue, 100), scalar_training(Value, 100)
+    # The scalar engine's timed run lasts about as long as micrograd's one step (as in
+    # benchmarks/run.py), so that a machine whose speed changes by the second slows both alike.
+    window = round(slow_step_seconds(micro, 0) / slow_step_seconds(ours, 0))
     rounds = iter(range(1_000_000))
     timers = {
         "micrograd": lambda: slow_step_seconds(micro, next(rounds) % 100),
-        "autograd_scalar scalar engine": lambda: slow_step_seconds(ours, next(rounds) % 100),
+        "autograd_scalar scalar engine": lambda: slow_step_seconds(
+            ours, next(rounds) % 100, max(1, window)
+        ),
         "autograd_scalar replay (vectorize)": fresh_steps(lambda: replay_training(100)[0]),
         "hand-written NumPy": fresh_steps(lambda: numpy_training(100)),
     }

@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick                  # small sizes, a smoke test (CI)
     python benchmarks/run.py --against ../old-tree    # also that checkout, new ÷ old
     python benchmarks/run.py --json out.json          # also write every figure
+    python benchmarks/run.py --workloads training,chain   # only those rows
 
 How it measures. Each engine runs in its own worker process (benchmarks/worker.py),
 so that no engine's imports slow another's garbage collector, and two checkouts
@@ -15,11 +16,14 @@ of a fast engine repeats its workload until it lasts about as long as the
 slowest engine's one run (by the warm-up runs; ``runs_per_timed_run``), and
 figures are per run: on a machine whose speed changes from one second to the
 next, a single 50 ms run would land in one phase while micrograd's 1.5 s run
-spans several, and the ratios would scatter by the machine's factor. Each run
-ends with ``gc.collect()``, with the collector on, so an engine pays for freeing
-its own graph; the time spent in collections is measured with ``gc.callbacks``.
-(The scaling table's small graphs are built many times per timed run instead,
-with one collection at the end.) Peak memory comes from one more, untimed run
+spans several, and the ratios would scatter by the machine's factor. (The
+scaling table's small graphs are likewise built many times per timed run.)
+Each timed run ends with ``gc.collect()``, with the collector on, so an engine
+pays for freeing its own graphs, as the collector would collect them in a long
+training loop; the time spent in collections is measured with ``gc.callbacks``.
+``--collect-each-run`` collects after every run instead, as if each were timed
+alone: that charges an engine with no garbage one traversal of the whole heap
+per run, which no training loop does. Peak memory comes from one more, untimed run
 under ``tracemalloc``. The CPU pressure (``some avg10`` of /proc/pressure/cpu,
 and the share of the wall time in which some task waited for a CPU) is read
 before and after each workload, and a speed probe (a fixed loop of a few
@@ -79,6 +83,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from engines import WORKLOADS  # noqa: E402
 from stats import (  # noqa: E402
     PressureLog,
     PressureWindow,
@@ -317,16 +322,17 @@ def measure(
     pressure: PressureLog,
     gc_off_too: bool = False,
     inner: int | None = None,
+    collect_each: bool = False,
 ) -> Row:
     """One workload on every engine that runs it: warm-up, timed rounds, peaks.
 
-    With ``inner``, a timed run is ``inner`` runs back to back and one final
-    collection (small graphs, built many times so that the collection does not
-    dominate). Without, the engines' timed runs last about as long as each other
-    (:func:`equal_windows`), each run followed by its collection as if it were
-    timed alone: a machine whose speed changes by the second then slows the runs
-    compared with each other alike, where a fast engine's single run would land
-    in one phase and the slow engine's span several."""
+    A timed run is ``inner`` runs back to back (small graphs, built many times
+    so that the final collection does not dominate) or, without ``inner``, as
+    many as make the engines' timed runs last about as long as each other
+    (:func:`equal_windows`): a machine whose speed changes by the second then
+    slows the runs compared with each other alike, where a fast engine's single
+    run would land in one phase and the slow engine's span several. It ends
+    with one collection, or one after each run with ``collect_each``."""
     able = [w for w in workers if w.runs(workload)]
     label = f"{table}: {label_of(table, workload, size)}"
     print(f"  {label} ({', '.join(w.name for w in able)})", file=sys.stderr)
@@ -337,11 +343,11 @@ def measure(
         for engine in runs.values():
             engine.inner = inner
     with pressure.window(label):
-        speed = take_turns(able, runs, repeats, gc_off_too, collect_each=inner is None)
+        speed = take_turns(able, runs, repeats, gc_off_too, collect_each)
     measure_peaks(able, runs)
     done = [f"{name} {ms(r.seconds)} ms" for name, r in runs.items() if r.seconds]
     print(f"    median per run: {', '.join(done)}", file=sys.stderr)
-    return Row(table, workload, size, runs, pressure.windows[label], speed, inner is None)
+    return Row(table, workload, size, runs, pressure.windows[label], speed, collect_each)
 
 
 # ------------------------------------------------------------ checks
@@ -510,6 +516,11 @@ def header_lines(workers: list[Worker], skipped: dict[str, str], args: argparse.
             if args.heap_objects
             else ""
         )
+        + (
+            "; gc.collect() after every run"
+            if args.collect_each_run
+            else "; gc.collect() after every timed run"
+        )
     ]
     for worker in workers:
         info = worker.info
@@ -555,15 +566,25 @@ def make_plan(args: argparse.Namespace) -> Plan:
         main = [("training", 100), ("training_held", 100), ("chain", 100_000)]
         main.append(("sum_products", 100_000))
         scaling = [1_000, 10_000, 100_000, 1_000_000]
+    if args.workloads is not None:
+        main = [(w, n) for w, n in main if w in args.workloads]
+        if "scaling" not in args.workloads:
+            scaling = []
     return Plan(main, scaling, args.against is not None and args.quick)
 
 
 def run_plan(plan: Plan, workers: list[Worker], args: argparse.Namespace) -> list[Row]:
     pressure = PressureLog()
-    rows = [measure(workers, "main", w, n, args.repeats, pressure) for w, n in plan.main]
+    each = args.collect_each_run
+    rows = [
+        measure(workers, "main", w, n, args.repeats, pressure, collect_each=each)
+        for w, n in plan.main
+    ]
     trees = [w for w in workers if w.info["kind"] == "tree"]
     if plan.against_chain:
-        rows.append(measure(trees, "against", "chain", 100_000, args.repeats, pressure))
+        rows.append(
+            measure(trees, "against", "chain", 100_000, args.repeats, pressure, collect_each=each)
+        )
     scalable = [w for w in workers if w.info["kind"] in ("tree", "micrograd")]
     for nodes in plan.scaling:
         able = [w for w in scalable if w.info["kind"] == "tree" or nodes <= args.micrograd_max]
@@ -663,6 +684,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="live objects each worker holds, as a process with big imports does",
     )
     parser.add_argument(
+        "--workloads",
+        type=lambda s: set(s.split(",")),
+        help=f"only these rows: {', '.join(WORKLOADS)} and scaling (the scaling table)",
+    )
+    parser.add_argument(
+        "--collect-each-run",
+        action="store_true",
+        help="end every run of a timed run with gc.collect(), not only the timed run's last",
+    )
+    parser.add_argument(
         "--micrograd-max",
         type=int,
         default=100_000,
@@ -670,6 +701,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "runs take minutes each)",
     )
     args = parser.parse_args(argv)
+    if args.workloads is not None and not args.workloads <= {*WORKLOADS, "scaling"}:
+        unknown = ", ".join(sorted(args.workloads - {*WORKLOADS, "scaling"}))
+        parser.error(f"--workloads: no such workload: {unknown}")
     if args.repeats is None:
         args.repeats = 3 if args.quick else 5
     if args.against is not None and not (args.against / "autograd_scalar").is_dir():

@@ -247,3 +247,12 @@ def test_the_training_step_is_also_timed_as_fit_runs_it():
         assert ("training", 100) in plan.main and ("training_held", 100) in plan.main
     assert "collector held" in run.label_of("main", "training_held", 100)
     assert "held" not in run.label_of("main", "training", 100)
+
+
+def test_workloads_pick_the_rows():
+    plan = run.make_plan(run.parse_args(["--workloads", "training_held,chain"]))
+    assert [w for w, _ in plan.main] == ["training_held", "chain"] and plan.scaling == []
+    plan = run.make_plan(run.parse_args(["--quick", "--workloads", "scaling"]))
+    assert plan.main == [] and plan.scaling == [1_000, 10_000, 100_000]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--workloads", "training,nonsense"])
