@@ -607,11 +607,13 @@ def report(
     notes += standing_notes(workers)
     print(header_lines(workers, skipped, args), end="\n\n")
     print(main_table([r for r in rows if r.table == "main"]), end="\n\n")
-    print(
-        "Scaling: the sum-of-products graph (2 leaves, 1 product, 1 sum per term); "
-        f"micrograd up to {args.micrograd_max:,} nodes (--micrograd-max)\n"
-    )
-    print(scaling_table([r for r in rows if r.table == "scaling"]), end="\n\n")
+    scaling = [r for r in rows if r.table == "scaling"]
+    if scaling:
+        print(
+            "Scaling: the sum-of-products graph (2 leaves, 1 product, 1 sum per term); "
+            f"micrograd up to {args.micrograd_max:,} nodes (--micrograd-max)\n"
+        )
+        print(scaling_table(scaling), end="\n\n")
     against: dict[str, Any] | None = None
     if args.against is not None and len([w for w in workers if w.info["kind"] == "tree"]) == 2:
         new, old = OURS, next(w.name for w in workers if w.name.startswith(f"{OURS}@"))
