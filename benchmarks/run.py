@@ -76,6 +76,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -367,31 +368,34 @@ def check_agreement(rows: list[Row]) -> list[str]:
     return notes
 
 
-def busy_notes(rows: list[Row]) -> list[str]:
-    """A warning when other processes competed for the CPUs during the timings."""
-    busy = [r for r in rows if (r.pressure.stalled_share or 0.0) > BUSY]
-    if not busy:
-        return []
-    worst = max(r.pressure.stalled_share or 0.0 for r in busy)
-    return [
-        f"BUSY MACHINE: during {len(busy)} of {len(rows)} workloads some task waited for a "
-        f"CPU more than {BUSY:.0%} of the time (up to {worst:.1%}): their ratios are not to "
-        f"be trusted; run again on a quiet machine ({'; '.join(r.label for r in busy)})."
-    ]
+def rows_over(
+    rows: list[Row], figure: Callable[[Row], float], limit: float
+) -> tuple[list[Row], float]:
+    """The rows whose ``figure`` exceeds ``limit``, and the largest such figure."""
+    over = [r for r in rows if figure(r) > limit]
+    return over, max((figure(r) for r in over), default=0.0)
 
 
-def unsteady_notes(rows: list[Row]) -> list[str]:
-    """A warning when the machine's own speed changed during the timings."""
-    unsteady = [r for r in rows if (r.speed.slowdown or 1.0) > UNSTEADY]
-    if not unsteady:
-        return []
-    worst = max(r.speed.slowdown or 1.0 for r in unsteady)
-    return [
-        f"UNSTEADY MACHINE: during {len(unsteady)} of {len(rows)} workloads the speed probe "
-        f"(a fixed loop before each timed run) took up to {worst:.2f}× its fastest time, "
-        "whatever the CPU pressure said (a busy host or hyperthread sibling): the ratios' "
-        "spread shows how much that moved them."
-    ]
+def machine_notes(rows: list[Row]) -> list[str]:
+    """Warnings when other processes competed for the CPUs during the timings,
+    or the machine's own speed changed (seen by the speed probe only)."""
+    notes = []
+    busy, worst = rows_over(rows, lambda r: r.pressure.stalled_share or 0.0, BUSY)
+    if busy:
+        notes.append(
+            f"BUSY MACHINE: during {len(busy)} of {len(rows)} workloads some task waited for "
+            f"a CPU more than {BUSY:.0%} of the time (up to {worst:.1%}): their ratios are not "
+            f"to be trusted; run again on a quiet machine ({'; '.join(r.label for r in busy)})."
+        )
+    unsteady, slowest = rows_over(rows, lambda r: r.speed.slowdown or 1.0, UNSTEADY)
+    if unsteady:
+        notes.append(
+            f"UNSTEADY MACHINE: during {len(unsteady)} of {len(rows)} workloads the speed probe "
+            f"(a fixed loop before each timed run) took up to {slowest:.2f}× its fastest time, "
+            "whatever the CPU pressure said (a busy host or hyperthread sibling): the ratios' "
+            "spread shows how much that moved them."
+        )
+    return notes
 
 
 def error_notes(rows: list[Row]) -> list[str]:
@@ -603,7 +607,7 @@ def report(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     """Print the markdown report; return the JSON document."""
-    notes = busy_notes(rows) + unsteady_notes(rows) + check_agreement(rows) + error_notes(rows)
+    notes = machine_notes(rows) + check_agreement(rows) + error_notes(rows)
     notes += standing_notes(workers)
     print(header_lines(workers, skipped, args), end="\n\n")
     print(main_table([r for r in rows if r.table == "main"]), end="\n\n")

@@ -207,10 +207,10 @@ def test_results_are_compared_run_by_run_across_windows():
 def test_an_unsteady_machine_is_called_out():
     steady = training_row()
     steady.speed = SpeedLog((0.004, 0.0041, 0.0042))
-    assert run.unsteady_notes([steady]) == []
+    assert run.machine_notes([steady]) == []
     unsteady = training_row()
     unsteady.speed = SpeedLog((0.004, 0.0078, 0.0041))
-    (note,) = run.unsteady_notes([steady, unsteady])
+    (note,) = run.machine_notes([steady, unsteady])
     assert note.startswith("UNSTEADY MACHINE: during 1 of 2 workloads") and "1.95×" in note
     table = run.pressure_table([steady, unsteady]).splitlines()
     assert table[3].endswith("| 1.95× (slow 33 %) |")
@@ -231,12 +231,12 @@ def test_hold_heap():
 
 def test_a_busy_machine_is_called_out():
     quiet = training_row()
-    assert run.busy_notes([quiet]) == []  # stalled 1 % of the time
+    assert run.machine_notes([quiet]) == []  # stalled 1 % of the time
     busy = training_row()
     busy.pressure = PressureWindow(
         PressureReading(50.0, 0, 0.0), PressureReading(60.0, 600_000, 1.0)
     )
-    (note,) = run.busy_notes([quiet, busy])
+    (note,) = run.machine_notes([quiet, busy])
     assert note.startswith("BUSY MACHINE: during 1 of 2 workloads") and "up to 60.0%" in note
 
 
