@@ -165,7 +165,7 @@ def test_derivatives_to_third_order_agree_with_forward_mode(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_replay_gives_the_engines_values_and_gradients(name: str) -> None:
-    from autograd_scalar.vectorize import record
+    from autograd_scalar.vectorize import PerformanceWarning, record
 
     rule = RULES[name]
     rng = np.random.default_rng(0)
@@ -176,7 +176,11 @@ def test_the_replay_gives_the_engines_values_and_gradients(name: str) -> None:
     def one(*xs: Value) -> Value:
         return functions.call(rule, w * xs[0], *xs[1:])
 
-    rec = record(one, *(float(b[0]) for b in batch))
+    if name == "hypot_math":  # its forward is written with math: replayed example by example
+        with pytest.warns(PerformanceWarning, match="hypot_math"):
+            rec = record(one, *(float(b[0]) for b in batch))
+    else:
+        rec = record(one, *(float(b[0]) for b in batch))
     values, grads = rec.value_and_grad(*batch)
     for i in range(5):
         xs = [Value(float(b[i])) for b in batch]
