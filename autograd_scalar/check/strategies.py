@@ -160,16 +160,21 @@ def binary_op_inputs(op: str | CustomOp) -> st.SearchStrategy[tuple[float, float
     return operands(_rule(op, 2)).map(lambda xs: (xs[0], xs[1]))
 
 
-def edge_operands(op: str | CustomOp | Rule) -> st.SearchStrategy[tuple[float, ...]]:
+def edge_operands(
+    op: str | CustomOp | Rule, *, non_finite: bool = False
+) -> st.SearchStrategy[tuple[float, ...]]:
     """Operand tuples anywhere ``op`` is defined, biased to :data:`EDGE_POINTS`,
-    its kinks and its drawing intervals' ends. The operation may still
+    its kinks and its drawing intervals' ends; with ``non_finite``, also
+    ``inf``, ``-inf`` and NaN (which a Value may hold). The operation may still
     overflow or divide by zero there: compare errors as well as values."""
     rule = _rule(op)
     outside = rule.domain.outside
+    extra = [math.inf, -math.inf, math.nan] if non_finite else []
 
     def one(k: int) -> st.SearchStrategy[float]:
         ends = [x for interval in rule.domain.draw[k] for x in interval]
-        special = st.sampled_from(sorted({*EDGE_POINTS, *rule.domain.kinks, *ends}))
+        points = sorted({*EDGE_POINTS, *rule.domain.kinks, *ends}) + extra
+        special = st.sampled_from(points)
         anywhere = st.floats(allow_nan=False, allow_infinity=False)
         return st.one_of(special, special, anywhere)
 

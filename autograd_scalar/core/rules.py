@@ -79,12 +79,20 @@ class Domain:
         draw: per operand, the intervals property tests draw smooth points
             from (a union; small enough that central differences are accurate).
         kinks: points of the first operand where the derivative jumps.
+        raises: ``(m, *operands) -> bool``, for the replay: true where the
+            engine's forward raises its own error although IEEE arithmetic
+            gives a number, also with an infinite or NaN operand (``x / 0``:
+            ``inf / 0`` is inf in NumPy, ``ZeroDivisionError`` in Python).
+            Tested only where the result is not finite; an error from finite
+            operands giving a non-finite result needs no entry (the replay
+            asks the engine about every such example).
     """
 
     text: str = "all real x"
     outside: Callable[..., Any] | None = None
     draw: tuple[tuple[Interval, ...], ...] = (((-10.0, 10.0),), ((-10.0, 10.0),))
     kinks: tuple[float, ...] = ()
+    raises: Callable[..., Any] | None = None
 
 
 EVERYWHERE = Domain()
@@ -169,7 +177,9 @@ _TABLE = [
          symbol="×",
          js=('x * y', '[y, x]')),
     Rule("div", "x / y", lambda m, x, y: x / y, lambda m, x, y, out: (1.0 / y, -out / y),
-         ("1/y", "-x/y²"), Domain("y ≠ 0", draw=(((-10.0, 10.0),), ((-10.0, -0.1), (0.1, 10.0)))),
+         ("1/y", "-x/y²"),
+         Domain("y ≠ 0", draw=(((-10.0, 10.0),), ((-10.0, -0.1), (0.1, 10.0))),
+                raises=lambda m, x, y: y == 0.0),
          symbol="/",
          js=('x / y', '[1 / y, -out / y]')),
     Rule("neg", "-x", lambda m, x: -x, lambda m, x, out: (-1.0,), ("-1",), symbol="-x",
@@ -178,7 +188,8 @@ _TABLE = [
          lambda m, x, n, out: (m.where(n == 0.0, 0.0, n * x ** (n - 1.0)), None),
          ("n·x^(n-1)", None),
          Domain("x > 0, or x < 0 with an integer n, or x = 0 with n ≥ 0",
-                lambda m, x, n: (x < 0.0) & _not_integer(m, n), (((0.1, 5.0),), ((-3.0, 3.0),))),
+                lambda m, x, n: (x < 0.0) & _not_integer(m, n), (((0.1, 5.0),), ((-3.0, 3.0),)),
+                raises=lambda m, x, n: (x == 0.0) & (n < 0.0)),  # 0 ** -inf too
          symbol="x^n",
          js=('Math.pow(x, y)', '[y === 0 ? 0 : y * Math.pow(x, y - 1), null]')),
     Rule("rpow", "c ** x", lambda m, x, c: m.pow(c, x), lambda m, x, c, out: (out * m.log(c), None),

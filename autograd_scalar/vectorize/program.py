@@ -591,10 +591,21 @@ class Recording:
         """
         _, batch, arrays, _ = self._batch(batch_args)
         arrays = [to_numpy(a) for a in arrays]  # examples taken out one by one
-        chosen = examples if examples is not None else sorted({batch // 2, batch - 1})
+        finite = _finite_examples(arrays, batch)
+        if examples is not None:
+            chosen = list(examples)
+        else:  # recorded again at finite points only, as record() records
+            chosen = sorted({int(finite[len(finite) // 2]), int(finite[-1])}) if finite.size else []
         for i in chosen:
             if not 0 <= i < batch:
                 raise InvalidInputError("verify", i, f"no example {i} in a batch of {batch}")
+            if i not in finite:
+                raise InvalidInputError(
+                    "verify",
+                    i,
+                    f"example {i} has an input that is not finite: it cannot be "
+                    "recorded again (NaN and inf replay, but graphs are recorded at numbers)",
+                )
         values = to_numpy(self.run(*batch_args, verify="never", chunk=chunk).values)
         for i in chosen:
             args = list(self._args)
@@ -910,3 +921,12 @@ def batched_loss_and_grad(
     else:
         rec = entry[1]
     return rec.backward(xs, ys, reduce=reduce)
+
+
+def _finite_examples(arrays: list[Any], batch: int) -> Any:
+    """The indices of the examples whose batch inputs are all finite."""
+    np = numpy_module()
+    ok = np.ones(batch, dtype=bool)
+    for array in arrays:
+        ok &= np.isfinite(np.reshape(array, (batch, -1))).all(axis=1)
+    return np.flatnonzero(ok)

@@ -429,9 +429,10 @@ class Group:
 
     def _check(self, be: Backend, m: Maths, x: Any, y: Any, out: Any) -> None:
         """Raise the engine's error where it would raise: outside the domain,
-        or a non-finite result from finite operands (an overflow, a division
-        by zero) for which the engine's float rule raises. (The search for
-        the examples concerned runs on NumPy copies.)"""
+        where the rule says its forward raises (``domain.raises``: a division
+        by zero, also of inf or NaN), or a non-finite result from finite
+        operands (an overflow) for which the engine's float rule raises. (The
+        search for the examples concerned runs on NumPy copies.)"""
         outside = self.rule.domain.outside
         bad = None
         np = numpy_module()
@@ -440,6 +441,12 @@ class Group:
             if be.any(where):
                 bad = np.broadcast_to(to_numpy(where), out.shape)
         if not be.all_finite(out):
+            raises = self.rule.domain.raises
+            if raises is not None:  # errors that IEEE arithmetic turns into inf or NaN
+                where = raises(m, x) if y is None else raises(m, x, y)
+                if be.any(where):
+                    raising = np.broadcast_to(to_numpy(where), out.shape)
+                    bad = raising if bad is None else bad | raising
             x, out = to_numpy(x), to_numpy(out)
             y = None if y is None else to_numpy(y)
             overflow = ~np.isfinite(out) & np.isfinite(x)

@@ -473,6 +473,47 @@ def test_a_finite_result_outside_the_domain_is_refused_like_the_engine(xp: Libra
     assert info.value.label == engine.value.label == "x"
 
 
+def test_a_division_by_zero_of_inf_or_nan_raises_like_the_engine(xp: Library) -> None:
+    """inf / 0 and nan / 0 are inf and NaN in NumPy but ZeroDivisionError in
+    Python: the replay raised nothing there (the divisor is not finite-checked
+    by the overflow test, which skips non-finite operands)."""
+    rec = record(lambda x, y: x / y, 1.0, 2.0)
+    for x in (math.inf, -math.inf, math.nan):
+        with pytest.raises(ZeroDivisionError_) as engine:
+            Value(x) / Value(0.0, label="y")
+        with pytest.raises(ZeroDivisionError_, match=r"batch example 1") as info:
+            rec.run(xp.asarray([1.0, x]), xp.asarray([2.0, 0.0]), verify="never")
+        assert info.value.label == engine.value.label == "y"
+        assert str(info.value.value) == str(engine.value.value)  # (inf, 0.0), (nan, 0.0)
+    # a non-finite quotient of a non-zero divisor is still the engine's number
+    values = xp.numpy(rec.run(xp.asarray([math.inf]), xp.asarray([2.0]), verify="never").values)
+    assert values.tolist() == [math.inf] == [(Value(math.inf) / 2.0).data]
+
+
+def test_zero_to_the_power_minus_inf_raises_like_the_engine(xp: Library) -> None:
+    """0 ** -inf is inf in NumPy; the engine refuses 0 to any negative power
+    (found by the edge-point property test once it drew infinities)."""
+    rec = record(lambda x: x ** -math.inf, 0.5)
+    with pytest.raises(ZeroDivisionError_) as engine:
+        Value(0.0) ** -math.inf
+    with pytest.raises(ZeroDivisionError_, match=r"batch example 1") as info:
+        rec.run(xp.asarray([0.5, 0.0]), verify="never")
+    assert info.value.value == engine.value.value == (0.0, -math.inf)
+
+
+def test_the_first_call_checks_finite_examples_only(xp: Library) -> None:
+    """The first call records the function again at some examples: a batch whose
+    last example was inf failed with "record: argument 'x' is not finite",
+    though the same batch replays (NaN and inf are numbers to the engine)."""
+    rec = record(lambda x, y: x * y, 1.0, 2.0)
+    values = xp.numpy(rec.run(xp.asarray([1.0, 2.0, math.inf]), xp.asarray([2.0] * 3)).values)
+    assert values.tolist() == [2.0, 4.0, math.inf]
+    everywhere = record(lambda x: x * 2.0, 1.0)
+    assert xp.numpy(everywhere.run(xp.asarray([math.nan, math.inf])).values)[1] == math.inf
+    with pytest.raises(InvalidInputError, match="example 1 has an input that is not finite"):
+        rec.verify(xp.asarray([1.0, math.inf]), xp.asarray([2.0, 2.0]), examples=[1])
+
+
 def test_nan_propagates_into_values_and_gradients_like_the_engine(xp: Library) -> None:
     """relu(nan) is nan, and so is its derivative (it was 0 in the replay)."""
     w = Value(1.0, label="w")
@@ -572,10 +613,12 @@ def test_the_replay_equals_the_engine_at_edge_points(
     xp: Library, custom_ops: None, name: str, data: st.DataObject
 ) -> None:
     """For every rule (custom ones included), at operands drawn around its
-    edges (signed zeros, kinks, tiny and huge numbers): either both raise the
-    same error for the same first example, or values and gradients agree."""
+    edges (signed zeros, kinks, tiny and huge numbers, infinities and NaN):
+    either both raise the same error for the same first example, or values
+    and gradients agree."""
     rule = RULES[name]
-    batch = data.draw(st.lists(edge_operands(rule), min_size=1, max_size=4), label="batch")
+    operands = edge_operands(rule, non_finite=True)
+    batch = data.draw(st.lists(operands, min_size=1, max_size=4), label="batch")
     expected = [_engine(name, operands) for operands in batch]
     ordinary = tuple(sum(rule.domain.draw[k][-1]) / 2.0 for k in range(rule.arity))
     with warnings.catch_warnings():
@@ -588,7 +631,7 @@ def test_the_replay_equals_the_engine_at_edge_points(
         with pytest.raises(AutogradError) as info:
             rec.run(*columns, input_grads=True, verify="never")
         assert type(info.value) is type(error)
-        assert info.value.value == error.value
+        assert repr(info.value.value) == repr(error.value)  # NaN included
         assert info.value.message.endswith(f", in batch example {k}")
         return
     got = rec.run(*columns, input_grads=True, verify="never")
