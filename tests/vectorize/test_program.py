@@ -493,7 +493,7 @@ def test_a_division_by_zero_of_inf_or_nan_raises_like_the_engine(xp: Library) ->
 def test_zero_to_the_power_minus_inf_raises_like_the_engine(xp: Library) -> None:
     """0 ** -inf is inf in NumPy; the engine refuses 0 to any negative power
     (found by the edge-point property test once it drew infinities)."""
-    rec = record(lambda x: x ** -math.inf, 0.5)
+    rec = record(lambda x: x**-math.inf, 0.5)
     with pytest.raises(ZeroDivisionError_) as engine:
         Value(0.0) ** -math.inf
     with pytest.raises(ZeroDivisionError_, match=r"batch example 1") as info:
