@@ -69,16 +69,16 @@ def time_once(
     gc.collect()
     checks = []
     with CollectorClock() as clock:
+        if not collect_automatically:
+            gc.disable()  # gc.collect() still collects
         start = time.perf_counter()
-        for _ in range(inner):
-            if not collect_automatically:
-                gc.disable()
-            try:
+        try:
+            for _ in range(inner):
                 checks.append(prepared.run())
-            finally:
-                gc.enable()
-            if collect_each:
-                gc.collect()
+                if collect_each:
+                    gc.collect()
+        finally:
+            gc.enable()
         if not collect_each:
             gc.collect()
         seconds = time.perf_counter() - start

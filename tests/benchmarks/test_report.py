@@ -162,7 +162,7 @@ def test_time_once_collects_after_every_run_when_asked(collect_each, collections
             seen.append(1)
 
     def run_without_collecting_automatically():
-        gc.disable()  # time_once switches it back on after each run
+        gc.disable()  # no automatic collection to count; gc.collect() still runs
         return 0.0
 
     prepared = Prepared(run_without_collecting_automatically, nodes=1, traced=True)
