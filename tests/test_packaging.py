@@ -8,6 +8,8 @@ suite. Building one needs hatchling; this checks the list it builds from.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -47,6 +49,7 @@ def test_the_sdist_ships_every_test_path() -> None:
         "docs/edge-cases.md",
         "README.md",
         "web/playground/examples/01-one-neuron.py",  # tests/web/test_examples runs them
+        "conftest.py",  # leaves out the doctests that need PyTorch when it is missing
     ],
 )
 def test_the_sdist_ships_what_the_tests_read(path: str) -> None:
@@ -59,3 +62,16 @@ def test_build_output_stays_out() -> None:
     assert "docs/_build" in sdist["exclude"]
     assert "web/node_modules" in sdist["exclude"]
     assert "web/_site" in sdist["exclude"]
+
+
+def test_the_doctests_left_out_without_pytorch_are_the_modules_importing_it() -> None:
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    root_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root_conftest)
+    importing = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "autograd_scalar").rglob("*.py")
+        if re.search(r"^(import torch|from torch)\b", path.read_text(encoding="utf-8"), re.M)
+    )
+    assert sorted(root_conftest.TORCH_MODULES) == importing
